@@ -1,0 +1,68 @@
+"""Command line of the grading pipeline: ``python -m autograder <command>``."""
+
+import argparse
+import sys
+
+from autograder.paths import assignment_ids
+from autograder.workspace import quiet_nbgrader
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m autograder",
+        description="Release, grade and bundle the course's assignments (through nbgrader).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's own log")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    release = commands.add_parser("release", help="generate notebooks/ from solutions/")
+    release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+
+    grade = commands.add_parser("grade", help="autograde a folder of submissions")
+    grade.add_argument("submissions", help="folder of <student_id>/<assignment_id>/<nb>.ipynb")
+    grade.add_argument("--out", required=True, help="folder for grades, scores and feedback")
+    grade.add_argument("--assignment", help="grade only this assignment id")
+
+    commands.add_parser("demo", help="release, grade the sample submissions, print the table")
+
+    bundle = commands.add_parser("bundle", help="write the student kit (no answer key)")
+    bundle.add_argument("out", help="a new folder")
+    return parser
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    quiet_nbgrader(verbose=args.verbose)
+    try:
+        if args.command == "release":
+            from autograder.release import release
+
+            unknown = set(args.assignments) - set(assignment_ids())
+            if unknown:
+                raise ValueError(
+                    f"unknown assignments {sorted(unknown)}; known: {assignment_ids()}"
+                )
+            for folder in release(args.assignments or None):
+                print(f"released {folder}")
+        elif args.command == "grade":
+            from autograder.grade import grade
+
+            result = grade(args.submissions, args.out, args.assignment)
+            failed = [o for o in result.outcomes if o.status != "graded"]
+            print(
+                f"graded {len(result.totals())} submissions "
+                f"({len(failed)} notebooks scored 0 for a problem; see grading.log); "
+                f"grades in {result.out / 'grades.csv'}"
+            )
+        elif args.command == "demo":
+            from autograder.demo import demo
+
+            demo()
+        elif args.command == "bundle":
+            from autograder.bundle import bundle
+
+            print(f"student kit written to {bundle(args.out)}")
+    except (ValueError, FileExistsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0

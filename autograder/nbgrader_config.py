@@ -1,0 +1,27 @@
+"""nbgrader configuration for using nbgrader directly on this repository.
+
+``make lab`` starts JupyterLab from this folder, so nbgrader's Formgrader and
+command line (``nbgrader generate_assignment 01_mulaw``, ...) read this file:
+source notebooks come from ``solutions/``, releases go to ``notebooks/``, and
+the gradebook and any submissions live under ``build/nbgrader/``.
+"""
+
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder.settings import apply  # noqa: E402
+
+c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
+apply(
+    c,
+    root=REPO,
+    db_url=f"sqlite:///{REPO / 'build' / 'nbgrader' / 'gradebook.db'}",
+    source="solutions",
+    release="notebooks",
+)
+c.CourseDirectory.submitted_directory = "build/nbgrader/submitted"
+c.CourseDirectory.autograded_directory = "build/nbgrader/autograded"
+c.CourseDirectory.feedback_directory = "build/nbgrader/feedback"

@@ -1,0 +1,1 @@
+"""Answer key: one module per topic. Instructors only; the student bundle leaves it out."""

@@ -1,0 +1,75 @@
+"""Checks for the notebooks' test cells that explain a failure in one sentence.
+
+A failed check raises ``AssertionError`` whose message names the call that was
+tested, what was expected and what came back, plus a hint at the usual mistake
+when the test cell knows one. Shipped to students with the notebooks.
+"""
+
+import torch
+
+__all__ = ["describe", "expect_close", "expect_equal", "expect_raises", "expect_tensor"]
+
+
+def describe(value, max_items=6):
+    """A short printable form of a tensor or other value for failure messages."""
+    if isinstance(value, torch.Tensor):
+        flat = value.detach().flatten().tolist()
+        shown = ", ".join(f"{v:.6g}" if isinstance(v, float) else str(v) for v in flat[:max_items])
+        more = ", ..." if len(flat) > max_items else ""
+        return f"tensor([{shown}{more}], shape={tuple(value.shape)}, dtype={value.dtype})"
+    return repr(value)
+
+
+def expect_tensor(got, call, shape=None, dtype=None, floating=None):
+    """Fail unless ``got`` is a tensor with the given shape, dtype or float-ness."""
+    __tracebackhide__ = True  # IPython and pytest show the caller's line, not this one
+    if not isinstance(got, torch.Tensor):
+        raise AssertionError(f"{call} should return a torch.Tensor, got {type(got).__name__}.")
+    if shape is not None and tuple(got.shape) != tuple(shape):
+        raise AssertionError(f"{call} should return shape {tuple(shape)}, got {tuple(got.shape)}.")
+    if dtype is not None and got.dtype != dtype:
+        raise AssertionError(f"{call} should return dtype {dtype}, got {got.dtype}.")
+    if floating is True and not got.is_floating_point():
+        raise AssertionError(f"{call} should return a floating-point tensor, got {got.dtype}.")
+
+
+def expect_close(got, expected, call, atol=1e-6, rtol=1e-5, hint=""):
+    """Fail unless ``got`` matches ``expected`` in shape and within tolerances.
+
+    Infinities must match exactly (same sign, same places); NaN never matches.
+    """
+    __tracebackhide__ = True
+    expected = torch.as_tensor(expected)
+    expect_tensor(got, call, shape=expected.shape)
+    got64, expected64 = got.detach().to(torch.float64), expected.to(torch.float64)
+    if not torch.allclose(got64, expected64, atol=atol, rtol=rtol, equal_nan=False):
+        gap = (got64 - expected64).abs().nan_to_num(nan=float("inf")).max().item()
+        message = (
+            f"{call} should be {describe(expected)}, got {describe(got)} "
+            f"(largest difference {gap:.3g})."
+        )
+        raise AssertionError(f"{message} {hint}".strip())
+
+
+def expect_equal(got, expected, call, hint=""):
+    """Fail unless ``got`` equals ``expected`` exactly (values and shape)."""
+    __tracebackhide__ = True
+    expected = torch.as_tensor(expected)
+    expect_tensor(got, call, shape=expected.shape)
+    if not torch.equal(got.detach().to(expected.dtype), expected):
+        message = f"{call} should be {describe(expected)}, got {describe(got)}."
+        raise AssertionError(f"{message} {hint}".strip())
+
+
+def expect_raises(error, function, call):
+    """Fail unless calling ``function()`` raises ``error``."""
+    __tracebackhide__ = True
+    try:
+        result = function()
+    except error:
+        return
+    except Exception as other:  # a different error is a failure with its own message
+        raise AssertionError(
+            f"{call} should raise {error.__name__}, but raised {type(other).__name__}: {other}"
+        ) from None
+    raise AssertionError(f"{call} should raise {error.__name__}, but returned {describe(result)}.")

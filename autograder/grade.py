@@ -227,10 +227,8 @@ def write_tables(result):
         writer = csv.writer(handle)
         writer.writerow(SCORES_HEADER)
         for row in result.scores:
-            writer.writerow(
-                [row.student_id, row.assignment_id, row.notebook_id, row.grade_id]
-                + [f"{row.score:g}", f"{row.max_score:g}"]
-            )
+            fields = [row.student_id, row.assignment_id, row.notebook_id, row.grade_id]
+            writer.writerow([*fields, f"{row.score:g}", f"{row.max_score:g}"])
     with open(result.out / "grades.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(GRADES_HEADER)

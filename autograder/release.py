@@ -25,5 +25,5 @@ def release(assignments=None, dest=NOTEBOOKS):
                 shutil.rmtree(target)
             shutil.copytree(released, target)
             written.append(target)
-            log.info("released %s -> %s", assignment_id, target)
+            log.debug("released %s -> %s", assignment_id, target)
     return written

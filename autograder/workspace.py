@@ -28,12 +28,17 @@ _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "
 
 def quiet_nbgrader(verbose=False):
     """Show the pipeline's own progress; nbgrader's chatter only when ``verbose``."""
-    logging.basicConfig(format="%(message)s", stream=sys.stderr)
-    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
+    if not log.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
     log.setLevel(logging.INFO)
+    logging.basicConfig(format="%(name)s: %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.DEBUG if verbose else logging.ERROR)
     if not verbose:
         # The gradebook's SQLAlchemy session warns about its own autoflush.
-        warnings.filterwarnings("ignore", module=r"nbgrader(\..*)?$")
         warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
@@ -59,6 +64,7 @@ class Workspace:
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self.config = make_config(self.root, db_url=self.db_url)
         self.config.Exchange.root = str(self.root / "exchange")
+        (self.root / "exchange").mkdir()
         self.coursedir = CourseDirectory(config=self.config)
         self.api = NbGraderAPI(coursedir=self.coursedir, config=self.config)
 

@@ -1,6 +1,6 @@
 """The deep-learning course package.
 
-``course.reference`` is the answer key (instructors only, never shipped to
-students); everything else here (argument checks, test helpers, notebook
-set-up, signal generators) ships to students with the notebooks.
+The ``reference`` subpackage is the answer key (instructors only, never
+shipped to students); everything else here (argument checks, test helpers,
+notebook set-up, signal generators) ships to students with the notebooks.
 """

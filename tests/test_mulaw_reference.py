@@ -151,7 +151,7 @@ def test_dequantize_then_decode_matches_torchaudio_decoding(channels, default_dt
 def test_round_trip_without_quantization(dtype, atol, mu):
     """mu_law_decode(mu_law_encode(x, mu), mu) returns x to within float rounding."""
     special = torch.tensor([-1.0, -1e-30, 0.0, 1e-30, 1.0], dtype=dtype)
-    x = torch.cat([_uniform(200_000, dtype, seed=4), special])
+    x = torch.cat([_uniform(100_000, dtype, seed=4), special])
     got = mu_law_decode(mu_law_encode(x, mu), mu)
     bad = (got - x).abs() > atol
     assert not bad.any(), _mismatch(x, x, got, bad)
@@ -181,7 +181,7 @@ def test_round_trip_with_quantization_obeys_derived_bound(dtype):
     """|decode(dequantize(quantize(encode(x)))) - x| obeys the derived per-sample bound."""
     n_levels, mu = 256, 255
     special = torch.tensor([-1.0, 0.0, 1.0], dtype=dtype)
-    x = torch.cat([_uniform(500_000, dtype, seed=5), special])
+    x = torch.cat([_uniform(200_000, dtype, seed=5), special])
     with _default_dtype(dtype):
         y = mu_law_encode(x, mu)
         x_hat = mu_law_decode(dequantize(quantize(y, n_levels), n_levels), mu)
@@ -369,16 +369,25 @@ def test_quantize_inverts_dequantize_on_every_code(n_levels, default_dtype):
     assert torch.equal(got, codes), _mismatch(codes, codes, got, got != codes)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="reference bug: quantize computes (y + 1) / 2 * (n_levels - 1) + 0.5 in y's dtype; "
-    "when n_levels - 1 + 0.5 rounds up there (bfloat16 already at n_levels = 256), 1 maps to "
-    "code n_levels, outside 0..n_levels-1",
-)
 @pytest.mark.parametrize(
     "dtype, n_levels",
-    [(torch.bfloat16, 256), (torch.float16, 4096), (torch.float32, 2**25)],
+    [
+        (torch.bfloat16, 256),
+        (torch.float16, 4096),
+        (torch.bfloat16, 2**20),
+        (torch.float32, 2**25),
+        pytest.param(
+            torch.float16,
+            70_000,
+            marks=pytest.mark.xfail(
+                strict=True,
+                raises=AssertionError,
+                reason="reference bug: in float16, (y + 1) / 2 * (n_levels - 1) overflows to inf "
+                "once n_levels - 1 > 65504; inf cast to int64 is garbage and the clamp makes it "
+                "code 0, so 1 maps to 0",
+            ),
+        ),
+    ],
     ids=str,
 )
 def test_quantize_maps_one_to_the_last_code_in_low_precision(dtype, n_levels):

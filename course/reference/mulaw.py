@@ -95,7 +95,10 @@ def quantize(y, n_levels=256):
     require_float_tensor("y", y)
     require_int_at_least("n_levels", n_levels, 2)
     require_unit_range("y", y)
-    return torch.floor((y + 1) / 2 * (n_levels - 1) + 0.5).to(torch.int64)
+    codes = torch.floor((y + 1) / 2 * (n_levels - 1) + 0.5).to(torch.int64)
+    # In a low-precision dtype (float16, bfloat16) or for huge n_levels,
+    # n_levels - 1 + 0.5 can round up to n_levels: keep the top code in range.
+    return codes.clamp(0, n_levels - 1)
 
 
 def dequantize(q, n_levels=256):

@@ -1,0 +1,93 @@
+"""How long each assignment takes: the solution notebook run top to bottom, and
+the solution graded by the pipeline (nbgrader autograde with hidden tests).
+
+    .venv/bin/python tests/benchmarks/bench_notebooks.py
+
+Prints a table and writes build/bench/notebooks.json. Targets (this course's
+promise, on a 2-core machine): under 60 s to run, under 20 s to autograde.
+"""
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from autograder.grade import grade  # noqa: E402
+from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names  # noqa: E402
+from autograder.samples import solution, write_submission  # noqa: E402
+from autograder.workspace import Workspace, quiet_nbgrader  # noqa: E402
+from tests.notebook_runner import errors, read, run_notebook  # noqa: E402
+
+
+def time_run(path):
+    start = time.perf_counter()
+    notebook = run_notebook(read(path), cwd=path.parent)
+    elapsed = time.perf_counter() - start
+    if errors(notebook):
+        raise SystemExit(f"{path} failed: {errors(notebook)}")
+    return elapsed
+
+
+def time_autograde(assignment_id):
+    """Seconds nbgrader's autograde takes on the solution (release and feedback excluded)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        names = notebook_names(assignment_id)
+        submitted = Path(tmp) / "in"
+        write_submission(
+            submitted, "s", assignment_id, {n: solution(assignment_id, n) for n in names}
+        )
+        workspace = Workspace(Path(tmp) / "ws")
+        workspace.generate(assignment_id)
+        target = workspace.path("submitted", "s", assignment_id)
+        target.mkdir(parents=True)
+        for name in names:
+            (target / f"{name}.ipynb").write_bytes(
+                (submitted / "s" / assignment_id / f"{name}.ipynb").read_bytes()
+            )
+        start = time.perf_counter()
+        result = workspace.api.autograde(assignment_id, "s", force=True, create=True)
+        elapsed = time.perf_counter() - start
+        if not result["success"]:
+            raise SystemExit(f"autograde failed: {result['log']}")
+        # and the whole pipeline (release + autograde + feedback) for one student
+        start = time.perf_counter()
+        grade(submitted, Path(tmp) / "out")
+        return elapsed, time.perf_counter() - start
+
+
+def main():
+    quiet_nbgrader()
+    rows = []
+    for assignment_id in assignment_ids():
+        for name in notebook_names(assignment_id):
+            run_s = time_run(SOLUTIONS / assignment_id / f"{name}.ipynb")
+            autograde_s, pipeline_s = time_autograde(assignment_id)
+            rows.append(
+                {
+                    "assignment": assignment_id,
+                    "notebook": name,
+                    "run_s": round(run_s, 2),
+                    "autograde_s": round(autograde_s, 2),
+                    "pipeline_one_student_s": round(pipeline_s, 2),
+                }
+            )
+    print(
+        f"{'assignment':<12} {'run (s)':>8} {'autograde (s)':>14} {'grade cmd, 1 student (s)':>25}"
+    )
+    for row in rows:
+        print(
+            f"{row['assignment']:<12} {row['run_s']:>8.1f} {row['autograde_s']:>14.1f}"
+            f" {row['pipeline_one_student_s']:>25.1f}"
+        )
+    out = BUILD / "bench" / "notebooks.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, indent=2))
+    print(f"written {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""The student kit: no answer key, and a correct solution passes inside it."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.bundle import bundle, find_leaks
+from autograder.paths import assignment_ids, notebook_names
+from autograder.samples import solution
+from tests.notebook_runner import errors, read, run_notebook
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def kit(tmp_path_factory):
+    return bundle(tmp_path_factory.mktemp("kit") / "student-kit")
+
+
+def test_kit_holds_no_answer_key(kit):
+    """No course/reference, no solution and no hidden test anywhere in the kit."""
+    assert not (kit / "course" / "reference").exists()
+    assert find_leaks(kit) == []
+    for assignment_id in assignment_ids():
+        for name in notebook_names(assignment_id):
+            assert (kit / "notebooks" / assignment_id / f"{name}.ipynb").is_file()
+    assert (kit / "environment.yml").is_file() and (kit / "requirements.txt").is_file()
+
+
+def test_leak_check_catches_a_leak(tmp_path):
+    """The leak check is not vacuous: it finds a planted hidden test and reference folder."""
+    (tmp_path / "course" / "reference").mkdir(parents=True)
+    (tmp_path / "nb.ipynb").write_text("### BEGIN HIDDEN TESTS\nfrom course.reference import x")
+    found = {what for _, what in find_leaks(tmp_path)}
+    assert {"a reference folder", "BEGIN HIDDEN TESTS", "course.reference"} <= found
+
+
+def test_bundle_refuses_a_non_empty_folder(tmp_path):
+    """bundle never writes over existing files."""
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="new or empty"):
+        bundle(tmp_path)
+    assert (tmp_path / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_untouched_notebook_runs_in_the_kit(kit, assignment_id):
+    """As released, the notebook runs; its only errors are the exercises' NotImplementedError."""
+    for name in notebook_names(assignment_id):
+        folder = kit / "notebooks" / assignment_id
+        notebook = run_notebook(read(folder / f"{name}.ipynb"), cwd=folder, allow_errors=True)
+        other = [e for e in errors(notebook) if e[1] not in {"NotImplementedError"}]
+        # Cells that use an unimplemented function fail with NotImplementedError;
+        # nothing may fail for a missing module or file.
+        assert not [e for e in other if e[1] in {"ModuleNotFoundError", "ImportError"}], other
+        setup_errors = [e for e in errors(notebook) if e[0] == "setup"]
+        assert not setup_errors, setup_errors
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_correct_solution_passes_visible_tests_and_validate_in_the_kit(kit, assignment_id):
+    """Filled in correctly, the kit's notebook runs clean and nbgrader validates it."""
+    for name in notebook_names(assignment_id):
+        folder = kit / "notebooks" / assignment_id
+        filled = solution(assignment_id, name, released_dir=kit / "notebooks")
+        probe = nbformat.v4.new_code_cell(
+            "import importlib.util\n"
+            "assert importlib.util.find_spec('course.reference') is None, 'answer key reachable'"
+        )
+        run = run_notebook(nbformat.from_dict({**filled, "cells": [*filled.cells, probe]}), folder)
+        assert not errors(run), errors(run)
+        target = folder / f"{name}.ipynb"
+        nbformat.write(filled, target)
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        env["PATH"] = str(Path(sys.executable).parent) + os.pathsep + env.get("PATH", "")
+        validate = subprocess.run(
+            [str(Path(sys.executable).parent / "nbgrader"), "validate", target.name],
+            cwd=folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert validate.returncode == 0 and "Success!" in validate.stdout, (
+            f"nbgrader validate failed:\n{validate.stdout}\n{validate.stderr}"
+        )

@@ -1,0 +1,47 @@
+"""The notebooks: clean sources, releases in sync, and every source runs top to bottom."""
+
+import json
+import time
+
+import pytest
+
+from autograder.paths import NOTEBOOKS, SOLUTIONS, assignment_ids, notebook_names
+from autograder.release import release
+from tests.notebook_runner import errors, read, run_notebook
+
+SOURCES = [SOLUTIONS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_source_notebook_is_stored_without_outputs(path):
+    """Sources are committed without outputs or execution counts (reviewable diffs)."""
+    notebook = read(path)
+    dirty = [
+        cell.get("id")
+        for cell in notebook.cells
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
+    assert not dirty, f"{path.name}: clear the outputs of cells {dirty}"
+
+
+def test_released_notebooks_are_in_sync(tmp_path):
+    """notebooks/ is exactly what nbgrader generates from solutions/ today."""
+    release(dest=tmp_path)
+    for assignment_id in assignment_ids():
+        for name in notebook_names(assignment_id):
+            fresh = json.loads((tmp_path / assignment_id / f"{name}.ipynb").read_text())
+            committed_path = NOTEBOOKS / assignment_id / f"{name}.ipynb"
+            assert committed_path.is_file(), f"{committed_path} is missing: run make release"
+            committed = json.loads(committed_path.read_text())
+            assert fresh == committed, f"{committed_path} is out of date: run make release"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_source_notebook_runs_top_to_bottom(path):
+    """The instructor's notebook, hidden tests included, runs without a single error."""
+    start = time.perf_counter()
+    notebook = run_notebook(read(path), cwd=path.parent)
+    elapsed = time.perf_counter() - start
+    assert not errors(notebook), f"{path}: {errors(notebook)}"
+    print(f"{path.relative_to(SOLUTIONS.parent)} ran in {elapsed:.1f} s")

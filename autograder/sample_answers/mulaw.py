@@ -3,6 +3,10 @@
 Expected score: 3 of 10 (mu_law_encode 2 + dequantize 1).
 """
 
+ASSIGNMENT = "01_mulaw"
+NOTEBOOK = "mulaw"
+EXPECTED_SCORE = 3
+
 PARTLY_WRONG = {
     # (1 + mu) ** |y| confused with mu ** |y|: wrong everywhere but at 0 and 1.
     "mu_law_decode": """

@@ -95,8 +95,10 @@ def quantize(y, n_levels=256):
     require_float_tensor("y", y)
     require_int_at_least("n_levels", n_levels, 2)
     require_unit_range("y", y)
+    if y.dtype in (torch.float16, torch.bfloat16):
+        y = y.float()  # half precision cannot even hold n_levels - 1 + 0.5 exactly
     codes = torch.floor((y + 1) / 2 * (n_levels - 1) + 0.5).to(torch.int64)
-    # In a low-precision dtype (float16, bfloat16) or for huge n_levels,
+    # For n_levels beyond the dtype's integer precision (2**24 in float32),
     # n_levels - 1 + 0.5 can round up to n_levels: keep the top code in range.
     return codes.clamp(0, n_levels - 1)
 
@@ -120,7 +122,8 @@ def dequantize(q, n_levels=256):
     """
     require_int_tensor("q", q)
     require_int_at_least("n_levels", n_levels, 2)
-    if q.numel() and (q.min() < 0 or q.max() > n_levels - 1):
+    # Compare as Python ints: n_levels - 1 may not fit in q's own dtype (int8, say).
+    if q.numel() and (int(q.min()) < 0 or int(q.max()) > n_levels - 1):
         low, high = q.min().item(), q.max().item()
         raise ValueError(f"q must hold codes in 0..{n_levels - 1}, got codes from {low} to {high}")
     return q.to(torch.get_default_dtype()) / (n_levels - 1) * 2 - 1

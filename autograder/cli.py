@@ -4,6 +4,7 @@ import argparse
 import sys
 
 from autograder.paths import assignment_ids
+from autograder.sandbox import Limits
 from autograder.workspace import quiet_nbgrader
 
 
@@ -22,6 +23,18 @@ def _parser():
     grade.add_argument("submissions", help="folder of <student_id>/<assignment_id>/<nb>.ipynb")
     grade.add_argument("--out", required=True, help="folder for grades, scores and feedback")
     grade.add_argument("--assignment", help="grade only this assignment id")
+    grade.add_argument(
+        "--workers", type=int, default=None, help="submissions graded at once (default: cores)"
+    )
+    grade.add_argument("--cell-timeout", type=int, default=Limits.cell_timeout_s, help="seconds")
+    grade.add_argument(
+        "--notebook-timeout", type=int, default=Limits.notebook_timeout_s, help="seconds"
+    )
+    grade.add_argument("--memory-mb", type=int, default=Limits.memory_mb, help="per kernel")
+    grade.add_argument(
+        "--no-sandbox", action="store_true", help="run student code without bubblewrap"
+    )
+    grade.add_argument("--db-url", help="class gradebook (default: sqlite in OUT)")
 
     commands.add_parser("demo", help="release, grade the sample submissions, print the table")
 
@@ -47,13 +60,24 @@ def main(argv=None):
         elif args.command == "grade":
             from autograder.grade import grade
 
-            result = grade(args.submissions, args.out, args.assignment)
-            failed = [o for o in result.outcomes if o.status != "graded"]
-            print(
-                f"graded {len(result.totals())} submissions "
-                f"({len(failed)} notebooks scored 0 for a problem; see grading.log); "
-                f"grades in {result.out / 'grades.csv'}"
+            if args.workers is not None and args.workers < 1:
+                raise ValueError(f"--workers must be at least 1, got {args.workers}")
+            limits = Limits(
+                cell_timeout_s=args.cell_timeout,
+                notebook_timeout_s=args.notebook_timeout,
+                memory_mb=args.memory_mb,
             )
+            result = grade(
+                args.submissions,
+                args.out,
+                args.assignment,
+                workers=args.workers,
+                limits=limits,
+                sandbox=False if args.no_sandbox else None,
+                db_url=args.db_url,
+            )
+            print(result.summary())
+            print(f"grades: {result.out / 'grades.csv'}; report: {result.out / 'report'}")
         elif args.command == "demo":
             from autograder.demo import demo
 

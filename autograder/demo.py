@@ -33,5 +33,7 @@ def demo(root=BUILD / "demo"):
         demo_submissions(submitted, assignment_id, PARTLY_WRONG.get(assignment_id, {}))
     result = grade(submitted, root / "graded")
     print(score_table(result))
-    print(f"\ngrades: {result.out / 'grades.csv'}\nfeedback: {result.out / 'feedback'}")
+    print(f"\n{result.summary()}")
+    print(f"grades: {result.out / 'grades.csv'}\nfeedback: {result.out / 'feedback'}")
+    print(f"report: {result.out / 'report' / 'report.md'}")
     return result

@@ -1,37 +1,57 @@
-"""``grade``: autograde a class's submissions with nbgrader and write grades and feedback.
+"""``grade``: autograde a whole class with nbgrader, in parallel and in a sandbox.
 
-Input layout (nbgrader's "submitted" layout)::
-
-    SUBMISSIONS/<student_id>/<assignment_id>/<notebook>.ipynb
+Input: a folder in nbgrader's submitted layout,
+``SUBMISSIONS/<student_id>/<assignment_id>/<notebook>.ipynb``, or a zip of
+one (see ``autograder.intake``; an LMS download works too).
 
 Output::
 
     OUT/grades.csv     student_id,assignment_id,score,max_score
     OUT/scores.csv     student_id,assignment_id,notebook_id,grade_id,score,max_score
+    OUT/flags.csv      student code that was refused (answer-key access, tampering)
     OUT/feedback/<student_id>/<assignment_id>/<notebook>.html
+    OUT/autograded/<student_id>/<assignment_id>/<notebook>.ipynb
+    OUT/gradebook.db   nbgrader's gradebook of the class (or --db-url)
+    OUT/report/        score histograms and per-exercise pass rates
     OUT/grading.log    what happened to each submission, and why a score is zero
 
-A notebook that cannot be graded (missing, not valid JSON, its kernel died)
-still gets its rows, with score 0, a feedback page that says why, and the
-reason in the log; the run carries on with the next one.
+How: the assignments are generated once into a template workspace; each
+submission is then graded by its own worker process (``autograder.worker``)
+in a private copy of that template, so gradebooks are never written
+concurrently; the parent merges every result into the class gradebook, one
+at a time. A submission that cannot be graded (missing, not valid JSON, its
+kernel died, it ran out of time) still gets all its rows, with score 0, a
+feedback page that says why and a line in the log; the others carry on.
 """
 
 import csv
-import html
+import json
 import logging
-import shutil
+import os
+import signal
+import subprocess
+import sys
 import tempfile
-from dataclasses import dataclass
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.api import Gradebook
+from tqdm.auto import tqdm
+from traitlets.config import Config
 
+from autograder.intake import unpack
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
+from autograder.report import write_report
+from autograder.sandbox import Limits, bwrap_works, warn_once_without_sandbox
+from autograder.worker import failure_page
 from autograder.workspace import Workspace, log
 
 GRADES_HEADER = ["student_id", "assignment_id", "score", "max_score"]
 SCORES_HEADER = ["student_id", "assignment_id", "notebook_id", "grade_id", "score", "max_score"]
+FLAGS_HEADER = ["student_id", "assignment_id", "notebook_id", "cell", "reason"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +75,8 @@ class NotebookOutcome:
     notebook_id: str
     status: str
     reason: str = ""
+    flags: tuple = ()
+    notes: tuple = ()
 
 
 @dataclass
@@ -64,6 +86,11 @@ class GradingResult:
     scores: list
     outcomes: list
     out: Path
+    seconds: float = 0.0
+    sandboxed: bool = False
+    workers: int = 1
+    db_url: str = ""
+    timings: dict = field(default_factory=dict)
 
     def totals(self):
         """``{(student_id, assignment_id): (score, max_score)}`` summed over cells."""
@@ -73,6 +100,21 @@ class GradingResult:
             score, max_score = totals.get(key, (0.0, 0.0))
             totals[key] = (score + row.score, max_score + row.max_score)
         return totals
+
+    def flagged(self):
+        """Outcomes with refused student code."""
+        return [o for o in self.outcomes if o.flags]
+
+    def summary(self):
+        """One paragraph for the instructor."""
+        failed = [o for o in self.outcomes if o.status != "graded"]
+        isolation = "sandboxed (bubblewrap)" if self.sandboxed else "NOT sandboxed"
+        return (
+            f"graded {len(self.totals())} submissions ({len(self.outcomes)} notebooks) "
+            f"in {self.seconds:.1f} s with {self.workers} workers, {isolation}: "
+            f"{len(self.outcomes) - len(failed)} notebooks graded, {len(failed)} failed or "
+            f"missing, {len(self.flagged())} flagged for the instructor"
+        )
 
 
 def graded_cells(assignment_id, notebook_id):
@@ -90,7 +132,7 @@ def find_submissions(submissions, assignment=None):
     """Sorted ``[(student_id, assignment_id, folder), ...]`` found under ``submissions``."""
     submissions = Path(submissions)
     if not submissions.is_dir():
-        raise ValueError(f"SUBMISSIONS must be a folder, got {str(submissions)!r}")
+        raise ValueError(f"SUBMISSIONS must be a folder or a .zip, got {str(submissions)!r}")
     known = set(assignment_ids())
     if assignment is not None and assignment not in known:
         raise ValueError(f"--assignment must be one of {sorted(known)}, got {assignment!r}")
@@ -115,114 +157,96 @@ def find_submissions(submissions, assignment=None):
     return found
 
 
-def _check_notebook(path):
-    """Why the notebook at ``path`` cannot be graded, or ``""`` if it can be read."""
-    if not path.is_file():
-        return "the notebook was not submitted"
-    try:
-        notebook = nbformat.read(path, as_version=4)
-        nbformat.validate(notebook)
-    except Exception as error:  # any unreadable file scores zero, whatever the reason
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        return f"the file is not a valid notebook ({type(error).__name__}: {first_line[:200]})"
-    return ""
+def _run_worker(job, job_dir, timeout_s):
+    """Run one worker process; return its result dict, or ``(None, why it failed)``."""
+    job_file = job_dir / "job.json"
+    job_file.write_text(json.dumps(job))
+    with open(job_dir / "worker.log", "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "autograder.worker", str(job_file)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,  # its own process group: killed as a whole
+        )
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return None, f"grading took longer than the limit of {timeout_s} s"
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+    result_file = Path(job["result"])
+    if process.returncode == 0 and result_file.is_file():
+        return json.loads(result_file.read_text()), ""
+    tail = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()[-1:] or [""]
+    return None, f"the grading worker failed (exit {process.returncode}): {tail[0][:300]}"
 
 
-def _failure_page(student_id, assignment_id, notebook_id, reason, cells):
-    rows = "".join(
-        f"<tr><td>{html.escape(grade_id)}</td><td>0 / {points:g}</td></tr>"
-        for grade_id, points in cells
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(notebook_id)}: not graded</title></head><body>"
-        f"<h1>{html.escape(assignment_id)} / {html.escape(notebook_id)}.ipynb</h1>"
-        f"<p>Student: {html.escape(student_id)}</p>"
-        f"<p><strong>This notebook could not be graded:</strong> {html.escape(reason)}.</p>"
-        "<p>Every test below scores zero. Fix the problem and resubmit, "
-        "or ask your instructor.</p>"
-        f"<table><tr><th>test</th><th>score</th></tr>{rows}</table></body></html>"
-    )
+def _failed_result(job, reason):
+    """The result of a submission whose worker failed: every notebook at zero."""
+    out = Path(job["out"])
+    records = []
+    for name, cells in job["notebooks"].items():
+        page = out / "feedback" / job["student_id"] / job["assignment_id"] / f"{name}.html"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(
+            failure_page(job["student_id"], job["assignment_id"], name, reason, cells),
+            encoding="utf-8",
+        )
+        records.append(
+            {
+                "notebook_id": name,
+                "status": "failed",
+                "reason": reason,
+                "scores": {grade_id: 0.0 for grade_id, _ in cells},
+                "flags": [],
+                "notes": [],
+            }
+        )
+    return {
+        "student_id": job["student_id"],
+        "assignment_id": job["assignment_id"],
+        "notebooks": records,
+    }
 
 
-def _autograde_one(workspace, student_id, assignment_id, folder, out):
-    """Grade one student's assignment; returns (cell scores, notebook outcomes)."""
-    names = notebook_names(assignment_id)
-    submitted = workspace.path("submitted", student_id, assignment_id)
-    shutil.copytree(folder, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+def _master_gradebook(out, db_url, assignments, tmp):
+    """Create the class gradebook (backing up an older file) with the assignments in it."""
+    if db_url is None:
+        path = out / "gradebook.db"
+        if path.exists():
+            backup = out / f"gradebook-{time.strftime('%Y%m%d-%H%M%S')}.db"
+            path.rename(backup)
+            log.info("kept the previous gradebook as %s", backup)
+        db_url = f"sqlite:///{path}"
+    config = Config()
+    config.CourseDirectory.db_url = db_url
+    master = Workspace(tmp / "master", extra_config=config)
+    for assignment_id in assignments:
+        master.generate(assignment_id)
+    return db_url
 
-    problems = {name: _check_notebook(submitted / f"{name}.ipynb") for name in names}
-    for name, problem in problems.items():
-        if problem and (submitted / f"{name}.ipynb").exists():
-            (submitted / f"{name}.ipynb").unlink()  # nbgrader then scores it as missing
 
-    if not all(problems.values()):
-        result = workspace.api.autograde(assignment_id, student_id, force=True, create=True)
-        autograded = workspace.path("autograded", student_id, assignment_id)
-        for name in names:
-            if problems[name] or (autograded / f"{name}.ipynb").is_file():
-                continue
-            error = (result.get("error") or "").strip().splitlines()
-            problems[name] = "nbgrader could not run it" + (
-                f" ({error[-1][:300]})" if error else ""
-            )
-        if not result["success"]:
-            log.warning(
-                "nbgrader reported a problem for %s/%s:\n%s",
-                student_id,
-                assignment_id,
-                result.get("log", ""),
-            )
-        if any(not problems[name] for name in names):
-            feedback = workspace.api.generate_feedback(assignment_id, student_id, force=True)
-            if not feedback["success"]:
-                log.warning(
-                    "feedback for %s/%s failed:\n%s", student_id, assignment_id, feedback["log"]
+def _merge(db_url, result):
+    """Write one worker's scores into the class gradebook (the only writer)."""
+    student_id, assignment_id = result["student_id"], result["assignment_id"]
+    with Gradebook(db_url) as gradebook:
+        gradebook.update_or_create_student(student_id)
+        gradebook.update_or_create_submission(assignment_id, student_id)
+        for record in result["notebooks"]:
+            for grade_id, score in record["scores"].items():
+                grade = gradebook.find_grade(
+                    grade_id, record["notebook_id"], assignment_id, student_id
                 )
-
-    scores, outcomes = [], []
-    with Gradebook(workspace.db_url) as gradebook:
-        for name in names:
-            cells = graded_cells(assignment_id, name)
-            page = out / "feedback" / student_id / assignment_id / f"{name}.html"
-            page.parent.mkdir(parents=True, exist_ok=True)
-            if problems[name]:
-                status = "missing" if "not submitted" in problems[name] else "failed"
-                outcomes.append(
-                    NotebookOutcome(student_id, assignment_id, name, status, problems[name])
-                )
-                scores += [
-                    CellScore(student_id, assignment_id, name, grade_id, 0.0, points)
-                    for grade_id, points in cells
-                ]
-                page.write_text(
-                    _failure_page(student_id, assignment_id, name, problems[name], cells),
-                    encoding="utf-8",
-                )
-                continue
-            outcomes.append(NotebookOutcome(student_id, assignment_id, name, "graded"))
-            for grade_id, points in cells:
-                try:
-                    grade = gradebook.find_grade(grade_id, name, assignment_id, student_id)
-                    score = float(grade.score or 0.0)
-                except MissingEntry:
-                    score = 0.0
-                scores.append(CellScore(student_id, assignment_id, name, grade_id, score, points))
-            generated = workspace.path("feedback", student_id, assignment_id) / f"{name}.html"
-            if generated.is_file():
-                shutil.copyfile(generated, page)
-            else:
-                page.write_text(
-                    _failure_page(
-                        student_id, assignment_id, name, "the feedback page failed", cells
-                    ),
-                    encoding="utf-8",
-                )
-    return scores, outcomes
+                grade.auto_score = score
+                grade.needs_manual_grade = False
+        gradebook.db.commit()
 
 
 def write_tables(result):
-    """Write ``grades.csv`` and ``scores.csv`` of ``result`` into ``result.out``."""
+    """Write ``grades.csv``, ``scores.csv`` and ``flags.csv`` of ``result`` into ``result.out``."""
     with open(result.out / "scores.csv", "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(SCORES_HEADER)
@@ -234,63 +258,132 @@ def write_tables(result):
         writer.writerow(GRADES_HEADER)
         for (student_id, assignment_id), (score, max_score) in sorted(result.totals().items()):
             writer.writerow([student_id, assignment_id, f"{score:g}", f"{max_score:g}"])
+    with open(result.out / "flags.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FLAGS_HEADER)
+        for outcome in result.outcomes:
+            for flag in outcome.flags:
+                where = [outcome.student_id, outcome.assignment_id, outcome.notebook_id]
+                writer.writerow([*where, flag["cell"], flag["reason"]])
 
 
-def grade(submissions, out, assignment=None):
-    """Autograde every submission under ``submissions``; write tables and feedback to ``out``."""
-    found = find_submissions(submissions, assignment)
+def grade(
+    submissions,
+    out,
+    assignment=None,
+    workers=None,
+    limits=None,
+    sandbox=None,
+    db_url=None,
+    progress=True,
+):
+    """Autograde every submission under ``submissions``; write everything to ``out``.
+
+    ``workers`` defaults to the number of cores; ``sandbox`` to whether
+    bubblewrap works here; ``limits`` to ``Limits()``.
+    """
+    started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    limits = limits or Limits()
+    workers = max(1, int(workers or os.cpu_count() or 1))
+    sandbox = bwrap_works() if sandbox is None else sandbox
     handler = logging.FileHandler(out / "grading.log", mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
-    result = GradingResult(scores=[], outcomes=[], out=out)
     try:
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-            workspace = Workspace(Path(tmp))
-            for assignment_id in sorted({a for _, a, _ in found}):
-                workspace.generate(assignment_id)
-            for student_id, assignment_id, folder in found:
-                log.info("grading %s/%s", student_id, assignment_id)
-                try:
-                    scores, outcomes = _autograde_one(
-                        workspace, student_id, assignment_id, folder, out
-                    )
-                except Exception as error:  # one broken submission must not stop the class
-                    log.exception("grading %s/%s crashed", student_id, assignment_id)
-                    scores, outcomes = _zero_rows(student_id, assignment_id, out, error)
-                result.scores += scores
-                result.outcomes += outcomes
-                for outcome in outcomes:
-                    if outcome.status != "graded":
-                        log.warning(
-                            "%s/%s/%s.ipynb scored 0: %s",
-                            student_id,
-                            assignment_id,
-                            outcome.notebook_id,
-                            outcome.reason,
-                        )
+            tmp = Path(tmp)
+            if Path(submissions).is_file():
+                submissions = unpack(submissions, tmp / "unzipped", assignment)
+            found = find_submissions(submissions, assignment)
+            if not sandbox:
+                warn_once_without_sandbox()
+            assignments = sorted({a for _, a, _ in found})
+            template = Workspace(tmp / "template")
+            for assignment_id in assignments:
+                template.generate(assignment_id)
+            db_url = _master_gradebook(out, db_url, assignments, tmp)
+            cells = {a: {n: graded_cells(a, n) for n in notebook_names(a)} for a in assignments}
+            jobs = []
+            for number, (student_id, assignment_id, folder) in enumerate(found):
+                job_dir = tmp / "jobs" / f"{number:05d}"
+                job_dir.mkdir(parents=True)
+                jobs.append(
+                    {
+                        "template": str(template.root),
+                        "student_id": student_id,
+                        "assignment_id": assignment_id,
+                        "submission": str(Path(folder).resolve()),
+                        "out": str(out.resolve()),
+                        "notebooks": cells[assignment_id],
+                        "limits": asdict(limits),
+                        "sandbox": sandbox,
+                        "result": str(job_dir / "result.json"),
+                        "dir": str(job_dir),
+                    }
+                )
+            results = _run_all(jobs, workers, limits, progress)
+            result = GradingResult([], [], out, sandboxed=sandbox, workers=workers, db_url=db_url)
+            for job in jobs:  # in the order found: the same tables on every run
+                item = results[job["result"]]
+                _merge(db_url, item)
+                _collect(result, item, cells[job["assignment_id"]])
+        result.seconds = time.perf_counter() - started
         write_tables(result)
+        write_report(result)
     finally:
         log.removeHandler(handler)
         handler.close()
     return result
 
 
-def _zero_rows(student_id, assignment_id, out, error):
-    """Rows of zeros (and pages that say why) for an assignment whose grading crashed."""
-    reason = f"the grader failed on this submission ({type(error).__name__}: {error})"
-    scores, outcomes = [], []
-    for name in notebook_names(assignment_id):
-        cells = graded_cells(assignment_id, name)
-        scores += [
-            CellScore(student_id, assignment_id, name, grade_id, 0.0, points)
-            for grade_id, points in cells
-        ]
-        outcomes.append(NotebookOutcome(student_id, assignment_id, name, "failed", reason))
-        page = out / "feedback" / student_id / assignment_id / f"{name}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        page.write_text(
-            _failure_page(student_id, assignment_id, name, reason, cells), encoding="utf-8"
+def _run_all(jobs, workers, limits, progress):
+    """Run every job on ``workers`` processes at once; ``{result path: result}``."""
+    results = {}
+
+    def run(job):
+        timeout = limits.notebook_timeout_s * len(job["notebooks"]) + 120
+        item, reason = _run_worker(job, Path(job["dir"]), timeout)
+        if item is None:
+            log.warning("%s/%s: %s", job["student_id"], job["assignment_id"], reason)
+            item = _failed_result(job, reason)
+        return job, item
+
+    bar = tqdm(total=len(jobs), desc="grading", unit="submission", disable=not progress)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in as_completed([pool.submit(run, job) for job in jobs]):
+            job, item = future.result()
+            results[job["result"]] = item
+            bar.set_postfix_str(f"{job['student_id']}/{job['assignment_id']}", refresh=False)
+            bar.update()
+    bar.close()
+    return results
+
+
+def _collect(result, item, notebook_cells):
+    student_id, assignment_id = item["student_id"], item["assignment_id"]
+    for record in item["notebooks"]:
+        name = record["notebook_id"]
+        outcome = NotebookOutcome(
+            student_id,
+            assignment_id,
+            name,
+            record["status"],
+            record["reason"],
+            tuple(record["flags"]),
+            tuple(record["notes"]),
         )
-    return scores, outcomes
+        result.outcomes.append(outcome)
+        for grade_id, points in notebook_cells[name]:
+            score = float(record["scores"].get(grade_id, 0.0))
+            result.scores.append(
+                CellScore(student_id, assignment_id, name, grade_id, score, points)
+            )
+        where = f"{student_id}/{assignment_id}/{name}.ipynb"
+        if outcome.status != "graded":
+            log.warning("%s scored 0: %s", where, outcome.reason)
+        for flag in outcome.flags:
+            log.warning("%s flagged: %s: %s", where, flag["cell"], flag["reason"])
+        for note in outcome.notes:
+            log.info("%s: %s", where, note)

@@ -56,15 +56,21 @@ def put_venv_on_path():
 class Workspace:
     """An nbgrader course folder at ``root`` (which should be empty)."""
 
-    def __init__(self, root):
+    def __init__(self, root, template=None, extra_config=None):
+        """Make a new workspace at ``root``, or a copy of the workspace ``template``."""
         put_venv_on_path()
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
-        shutil.copytree(COURSE_PACKAGE, self.root / "course", ignore=_IGNORE)
+        if template is None:
+            self.root.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(COURSE_PACKAGE, self.root / "course", ignore=_IGNORE)
+            (self.root / "exchange").mkdir()
+        else:
+            shutil.copytree(template, self.root)
         self.db_url = f"sqlite:///{self.root / 'gradebook.db'}"
         self.config = make_config(self.root, db_url=self.db_url)
         self.config.Exchange.root = str(self.root / "exchange")
-        (self.root / "exchange").mkdir()
+        if extra_config is not None:
+            self.config.merge(extra_config)
         self.coursedir = CourseDirectory(config=self.config)
         self.api = NbGraderAPI(coursedir=self.coursedir, config=self.config)
 

@@ -23,7 +23,7 @@ def describe(value, max_items=6):
 def expect_tensor(got, call, shape=None, dtype=None, floating=None):
     """Fail unless ``got`` is a tensor with the given shape, dtype or float-ness."""
     __tracebackhide__ = True  # IPython and pytest show the caller's line, not this one
-    if not isinstance(got, torch.Tensor):
+    if type(got) is not torch.Tensor:  # a subclass could override comparisons
         raise AssertionError(f"{call} should return a torch.Tensor, got {type(got).__name__}.")
     if shape is not None and tuple(got.shape) != tuple(shape):
         raise AssertionError(f"{call} should return shape {tuple(shape)}, got {tuple(got.shape)}.")

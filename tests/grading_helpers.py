@@ -12,30 +12,46 @@ ASSIGNMENT = "01_mulaw"
 NOTEBOOK = "mulaw"
 
 
-def grade_batch(root, submissions, assignment_id=ASSIGNMENT, notebook_id=NOTEBOOK):
-    """Grade ``{student_id: notebook | bytes | None}`` in one run of the pipeline.
+def write_batch(root, submissions, assignment_id=ASSIGNMENT, notebook_id=NOTEBOOK):
+    """Write ``{student_id: content}`` in the submitted layout under ``root``.
 
-    A notebook is written as ``<notebook_id>.ipynb``; bytes are written as they
-    are (a broken file); ``None`` leaves the student's folder empty. Returns
-    ``(per-cell scores {student: {grade_id: score}}, totals {student: score},
-    the GradingResult)``, the first two read back from the CSV files.
+    ``content`` is a notebook (written as ``<notebook_id>.ipynb``), bytes
+    (written as they are: a broken file), a ``(file name, notebook)`` pair (a
+    misnamed file) or ``None`` (an empty folder).
     """
-    quiet_nbgrader()
-    submitted = Path(root) / "submitted"
     for student_id, content in submissions.items():
-        folder = submitted / student_id / assignment_id
+        folder = Path(root) / student_id / assignment_id
         folder.mkdir(parents=True)
-        target = folder / f"{notebook_id}.ipynb"
+        name = f"{notebook_id}.ipynb"
+        if isinstance(content, tuple):
+            name, content = content
         if isinstance(content, bytes):
-            target.write_bytes(content)
+            (folder / name).write_bytes(content)
         elif content is not None:
-            nbformat.write(content, target)
-    result = grade(submitted, Path(root) / "out")
+            nbformat.write(content, folder / name)
+    return Path(root)
+
+
+def read_tables(out):
+    """``(per-cell scores {student: {grade_id: score}}, totals {student: (score, max)})``."""
     cells, totals = {}, {}
-    with open(result.out / "scores.csv", encoding="utf-8") as handle:
+    with open(Path(out) / "scores.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             cells.setdefault(row["student_id"], {})[row["grade_id"]] = float(row["score"])
-    with open(result.out / "grades.csv", encoding="utf-8") as handle:
+    with open(Path(out) / "grades.csv", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             totals[row["student_id"]] = (float(row["score"]), float(row["max_score"]))
+    return cells, totals
+
+
+def grade_batch(root, submissions, assignment_id=ASSIGNMENT, notebook_id=NOTEBOOK, **options):
+    """Grade ``{student_id: content}`` (see ``write_batch``) in one run of the pipeline.
+
+    Returns ``(per-cell scores, totals, the GradingResult)``, the first two read
+    back from the CSV files. ``options`` go to ``autograder.grade.grade``.
+    """
+    quiet_nbgrader()
+    submitted = write_batch(Path(root) / "submitted", submissions, assignment_id, notebook_id)
+    result = grade(submitted, Path(root) / "out", progress=False, **options)
+    cells, totals = read_tables(result.out)
     return cells, totals, result

@@ -1,0 +1,214 @@
+"""Grade one student's assignment in a private copy of the course workspace.
+
+Run by ``grade`` as ``python -m autograder.worker JOB.json``, one process per
+submission, so that a submission that crashes or exhausts its worker harms no
+one else. The worker
+
+1. copies the template workspace (gradebook, source and release) into its own
+   temporary folder: no two workers ever share a gradebook file;
+2. rebuilds each submitted notebook from the release (``autograder.canonical``);
+3. runs nbgrader's ``autograde`` with the kernel in the sandbox
+   (``autograder.sandbox``), then ``generate_feedback``;
+4. writes the scores, reasons and flags to the result file named in the job,
+   and the feedback pages and graded notebooks under the output folder.
+
+The parent merges the results into the class's gradebook.
+"""
+
+import html
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+from traitlets.config import Config
+
+from autograder.canonical import rebuild
+from autograder.sandbox import (
+    Limits,
+    install_kernelspec,
+    kernel_argv,
+    open_to_nobody,
+    process_group_limit,
+    warn_once_without_sandbox,
+)
+from autograder.workspace import Workspace, quiet_nbgrader
+
+
+def failure_page(student_id, assignment_id, notebook_id, reason, cells):
+    """A feedback page for a notebook that could not be graded: every test at 0."""
+    rows = "".join(
+        f"<tr><td>{html.escape(grade_id)}</td><td>0 / {points:g}</td></tr>"
+        for grade_id, points in cells
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(notebook_id)}: not graded</title></head><body>"
+        f"<h1>{html.escape(assignment_id)} / {html.escape(notebook_id)}.ipynb</h1>"
+        f"<p>Student: {html.escape(student_id)}</p>"
+        f"<p><strong>This notebook could not be graded:</strong> {html.escape(reason)}.</p>"
+        "<p>Every test below scores zero. Fix the problem and resubmit, "
+        "or ask your instructor.</p>"
+        f"<table><tr><th>test</th><th>score</th></tr>{rows}</table></body></html>"
+    )
+
+
+def _find_notebook(folder, name, expected):
+    """The submitted file for notebook ``name``, and a note if it was misnamed.
+
+    A student who renamed the only notebook (``mulaw (1).ipynb``, say) is
+    still graded, with a note, if nothing else could have been meant.
+    """
+    path = folder / f"{name}.ipynb"
+    if path.is_file():
+        return path, ""
+    others = [p for p in sorted(folder.glob("*.ipynb")) if p.stem not in expected and p.is_file()]
+    if len(expected) == 1 and len(others) == 1:
+        return others[0], f"graded {others[0].name} as {name}.ipynb (misnamed)"
+    return path, ""
+
+
+def _read_submission(path):
+    """``(notebook, "")`` or ``(None, why it cannot be graded)``."""
+    if not path.is_file():
+        return None, "the notebook was not submitted"
+    try:
+        notebook = nbformat.read(path, as_version=4)
+        if not isinstance(notebook.get("cells"), list):
+            raise ValueError("it has no list of cells")
+    except Exception as error:  # any unreadable file scores zero, whatever the reason
+        text = str(error).strip().splitlines()
+        detail = f"{type(error).__name__}: {text[0][:200]}" if text else type(error).__name__
+        return None, f"the file is not a valid notebook ({detail})"
+    return notebook, ""
+
+
+def _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup):
+    """Point Jupyter at a jailed ``python3`` kernel for this submission."""
+    ipc = private / "ipc"
+    ipc.mkdir()
+    os.chmod(private, 0o755)
+    os.chmod(ipc, 0o777)
+    argv = kernel_argv(notebook_dir, [root / "course"], ipc, limits, sandbox, own_cgroup)
+    install_kernelspec(private / "jupyter", argv)
+    os.environ["JUPYTER_PATH"] = str(private / "jupyter")
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(ipc)
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    config.KernelManager.ip = str(ipc / "kernel")
+    config.Execute.timeout = limits.cell_timeout_s
+    # A cell over its time limit is interrupted (its test fails) and grading
+    # goes on with the next cell, instead of the whole notebook failing.
+    config.Execute.interrupt_on_timeout = True
+    config.LimitOutput.max_lines = limits.output_lines
+    config.LimitOutput.max_traceback = 100
+    return config
+
+
+def grade_one(job):
+    """Grade the submission described by ``job``; return the result as a dict."""
+    started = time.perf_counter()
+    limits = Limits(**job.get("limits", {}))
+    student_id, assignment_id = job["student_id"], job["assignment_id"]
+    sandbox = job.get("sandbox", True)
+    if not sandbox:
+        warn_once_without_sandbox()
+    private = Path(tempfile.mkdtemp(prefix="grade-one-"))
+    try:
+        with process_group_limit(limits.processes) as own_cgroup:
+            root = private / "workspace"
+            notebook_dir = root / "autograded" / student_id / assignment_id
+            extra = _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup)
+            workspace = Workspace(root, template=Path(job["template"]), extra_config=extra)
+            os.chmod(root, 0o755)
+            open_to_nobody(root / "course")
+            return _grade(workspace, job, Path(job["submission"]), Path(job["out"]), started)
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _grade(workspace, job, submission, out, started):
+    student_id, assignment_id = job["student_id"], job["assignment_id"]
+    notebooks = job["notebooks"]  # {notebook_id: [[grade_id, points], ...]}
+    released = workspace.path("release", ".", assignment_id)
+    submitted = workspace.path("submitted", student_id, assignment_id)
+    submitted.mkdir(parents=True)
+    records = {}
+    for name in notebooks:
+        path, renamed = _find_notebook(submission, name, set(notebooks))
+        notebook, problem = _read_submission(path)
+        record = {"notebook_id": name, "status": "graded", "reason": problem}
+        record.update(flags=[], notes=[renamed] if renamed else [], scores={})
+        if notebook is not None:
+            skeleton = nbformat.read(released / f"{name}.ipynb", as_version=4)
+            graded, flags, notes = rebuild(skeleton, notebook)
+            record["flags"] = [asdict(flag) for flag in flags]
+            record["notes"] += notes
+            nbformat.write(graded, submitted / f"{name}.ipynb")
+        records[name] = record
+
+    if any(not r["reason"] for r in records.values()):
+        result = workspace.api.autograde(assignment_id, student_id, force=True, create=True)
+        autograded = workspace.path("autograded", student_id, assignment_id)
+        for name, record in records.items():
+            if not record["reason"] and not (autograded / f"{name}.ipynb").is_file():
+                error = (result.get("error") or "").strip().splitlines()
+                last = error[-1][:300] if error else ""
+                if "DeadKernelError" in (result.get("log") or "") + (result.get("error") or ""):
+                    last = "the kernel died (a crash, os._exit, or a limit was hit)"
+                record["reason"] = "nbgrader could not run it" + (f" ({last})" if last else "")
+        if any(not r["reason"] for r in records.values()):
+            workspace.api.generate_feedback(assignment_id, student_id, force=True)
+
+    with Gradebook(workspace.db_url) as gradebook:
+        for name, record in records.items():
+            cells = notebooks[name]
+            page = out / "feedback" / student_id / assignment_id / f"{name}.html"
+            page.parent.mkdir(parents=True, exist_ok=True)
+            if record["reason"]:
+                record["status"] = "missing" if "not submitted" in record["reason"] else "failed"
+                record["scores"] = {grade_id: 0.0 for grade_id, _ in cells}
+                page.write_text(
+                    failure_page(student_id, assignment_id, name, record["reason"], cells),
+                    encoding="utf-8",
+                )
+                continue
+            for grade_id, _ in cells:
+                try:
+                    grade = gradebook.find_grade(grade_id, name, assignment_id, student_id)
+                    record["scores"][grade_id] = float(grade.score or 0.0)
+                except MissingEntry:
+                    record["scores"][grade_id] = 0.0
+            generated = workspace.path("feedback", student_id, assignment_id) / f"{name}.html"
+            if generated.is_file():
+                shutil.copyfile(generated, page)
+            graded_copy = out / "autograded" / student_id / assignment_id / f"{name}.ipynb"
+            graded_copy.parent.mkdir(parents=True, exist_ok=True)
+            source = workspace.path("autograded", student_id, assignment_id) / f"{name}.ipynb"
+            shutil.copyfile(source, graded_copy)
+    return {
+        "student_id": student_id,
+        "assignment_id": assignment_id,
+        "notebooks": list(records.values()),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    job_file = Path(argv[0])
+    job = json.loads(job_file.read_text())
+    quiet_nbgrader(verbose=job.get("verbose", False))
+    result = grade_one(job)
+    Path(job["result"]).write_text(json.dumps(result, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

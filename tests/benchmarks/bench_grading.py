@@ -1,0 +1,153 @@
+"""Grading a class: our pipeline against plain serial ``nbgrader autograde``.
+
+    .venv/bin/python tests/benchmarks/bench_grading.py [--students 40]
+
+Builds 40 submissions of 01_mulaw (a mix of full solutions, untouched
+notebooks and solutions with one plausible mistake), grades them with
+``python -m autograder grade`` (default workers, sandbox on where bubblewrap
+works, feedback pages included) and with ``nbgrader autograde`` run serially
+on the same files in a plain nbgrader course folder (same nbgrader settings),
+in the same run. Prints both times and writes ``build/bench/grading.json``
+with ``ours_s``, ``nbgrader_s``, ``ratio`` (nbgrader / ours) and whether the
+scores agree. Goal on a 2-core machine: ratio >= 1.8 with isolation on.
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from nbgrader.api import Gradebook  # noqa: E402
+
+from autograder.paths import BUILD, COURSE_PACKAGE, SOLUTIONS  # noqa: E402
+from autograder.samples import solution, untouched  # noqa: E402
+from autograder.sandbox import bwrap_works  # noqa: E402
+from autograder.settings import COURSE_ID  # noqa: E402
+from tests.grading_helpers import write_batch  # noqa: E402
+from tests.mulaw_answers import MISTAKES  # noqa: E402
+
+ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"
+
+NBGRADER_CONFIG = """
+import sys
+sys.path.insert(0, {repo!r})
+from autograder.settings import apply
+c = get_config()
+apply(c, root={root!r}, db_url={db!r})
+"""
+
+
+def class_of(n):
+    """``n`` submissions: a third correct, a third untouched, a third with one mistake."""
+    mistakes = sorted(MISTAKES)
+    students = {}
+    for i in range(n):
+        kind = i % 3
+        if kind == 0:
+            students[f"s{i:03d}_correct"] = solution(ASSIGNMENT, NOTEBOOK)
+        elif kind == 1:
+            students[f"s{i:03d}_blank"] = untouched(ASSIGNMENT, NOTEBOOK)
+        else:
+            grade_id, code = MISTAKES[mistakes[i % len(mistakes)]]
+            students[f"s{i:03d}_wrong"] = solution(ASSIGNMENT, NOTEBOOK, {grade_id: code})
+    return students
+
+
+def run_ours(submitted, out):
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out)],
+        cwd=REPO,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - start
+    with open(out / "grades.csv") as handle:
+        scores = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    return elapsed, scores
+
+
+def run_nbgrader(submitted, course):
+    """Plain nbgrader: a course folder, generate_assignment, then serial autograde."""
+    course.mkdir(parents=True)
+    shutil.copytree(COURSE_PACKAGE, course / "course")
+    shutil.copytree(SOLUTIONS / ASSIGNMENT, course / "source" / ASSIGNMENT)
+    shutil.copytree(submitted, course / "submitted")
+    db = f"sqlite:///{course / 'gradebook.db'}"
+    (course / "nbgrader_config.py").write_text(
+        NBGRADER_CONFIG.format(repo=str(REPO), root=str(course), db=db)
+    )
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    nbgrader = str(Path(sys.executable).parent / "nbgrader")
+    subprocess.run(
+        [nbgrader, "generate_assignment", ASSIGNMENT, "--force"],
+        cwd=course,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    start = time.perf_counter()
+    subprocess.run(
+        [nbgrader, "autograde", ASSIGNMENT, "--force"],
+        cwd=course,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    elapsed = time.perf_counter() - start
+    with Gradebook(db, COURSE_ID) as gradebook:
+        scores = {
+            s.student.id: float(s.score) for s in gradebook.assignment_submissions(ASSIGNMENT)
+        }
+    return elapsed, scores
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--students", type=int, default=40)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
+        tmp = Path(tmp)
+        submitted = write_batch(tmp / "submitted", class_of(args.students))
+        ours_s, ours = run_ours(submitted, tmp / "ours")
+        nbgrader_s, theirs = run_nbgrader(submitted, tmp / "nbgrader")
+    agree = ours == theirs
+    result = {
+        "students": args.students,
+        "workers": os.cpu_count(),
+        "sandbox": bwrap_works(),
+        "ours_s": round(ours_s, 1),
+        "nbgrader_s": round(nbgrader_s, 1),
+        "ratio": round(nbgrader_s / ours_s, 2),
+        "scores_agree": agree,
+    }
+    if not agree:
+        result["differences"] = {
+            s: (ours.get(s), theirs.get(s))
+            for s in sorted(set(ours) | set(theirs))
+            if ours.get(s) != theirs.get(s)
+        }
+    print(
+        f"python -m autograder grade : {ours_s:7.1f} s ({result['workers']} workers, "
+        f"sandbox {'on' if result['sandbox'] else 'off'}, feedback included)"
+    )
+    print(f"nbgrader autograde (serial): {nbgrader_s:7.1f} s")
+    print(f"ratio nbgrader / ours      : {result['ratio']:7.2f}   scores agree: {agree}")
+    out = BUILD / "bench" / "grading.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    print(f"written {out}")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,93 @@
+"""Adversarial submissions: each gets what its honest content deserves, the class is unharmed."""
+
+import sqlite3
+
+import pytest
+
+from autograder.sandbox import Limits
+from tests.adversarial_submissions import build
+from tests.grading_helpers import ASSIGNMENT, grade_batch
+
+pytestmark = pytest.mark.slow
+
+CASES = build()
+LIMITS = Limits(cell_timeout_s=30, notebook_timeout_s=300, memory_mb=2048, processes=256)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    submissions = {name: case[0] for name, case in CASES.items()}
+    submissions["misnamed"] = ("mulaw (1).ipynb", CASES["solution"][0])
+    return grade_batch(tmp_path_factory.mktemp("adversarial"), submissions, limits=LIMITS)
+
+
+def _outcome(result, student):
+    return next(o for o in result.outcomes if o.student_id == student)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_adversarial_submission_gets_its_honest_score(graded, full_marks, name):
+    """The exact expected total, the expected zeros, full marks elsewhere, flags and reasons."""
+    cells, totals, result = graded
+    _, total, zeros, expect = CASES[name]
+    outcome = _outcome(result, name)
+    assert totals[name] == (total, 10.0), (cells[name], outcome)
+    for grade_id, score in zeros.items():
+        assert cells[name][grade_id] == score, (cells[name], outcome)
+    if 0 < total < 10:
+        others = {g: s for g, s in cells[name].items() if g not in zeros}
+        assert all(s == full_marks[g] for g, s in others.items()), (cells[name], outcome)
+    assert bool(outcome.flags) == expect.get("flagged", False), outcome
+    assert outcome.status == expect.get("status", "graded"), outcome
+    if "reason" in expect:
+        assert expect["reason"] in outcome.reason, outcome
+    if "note" in expect:
+        assert any(expect["note"] in note for note in outcome.notes), outcome
+
+
+def test_misnamed_notebook_is_graded_with_a_note(graded):
+    """The only notebook of a submission, under another name, is graded and the rename noted."""
+    _, totals, result = graded
+    assert totals["misnamed"] == (10.0, 10.0)
+    assert any("misnamed" in note for note in _outcome(result, "misnamed").notes)
+
+
+def test_flags_reach_the_instructor(graded):
+    """flags.csv and the report list every flagged submission with its reason."""
+    _, _, result = graded
+    flagged = {o.student_id for o in result.flagged()}
+    expected = {name for name, case in CASES.items() if case[3].get("flagged")}
+    assert flagged == expected
+    flags_csv = (result.out / "flags.csv").read_text()
+    report = (result.out / "report" / "report.md").read_text()
+    for student in expected:
+        assert student in flags_csv and student in report
+    assert "course.reference" in flags_csv
+
+
+def test_gradebook_holds_every_row_once(graded, full_marks):
+    """The class gradebook has one grade per student and test, equal to scores.csv."""
+    cells, _, result = graded
+    path = result.db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as db:
+        rows = db.execute(
+            "SELECT student.id, grade_cell.name, grade.auto_score FROM grade "
+            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
+            "JOIN submitted_assignment ON submitted_notebook.assignment_id = "
+            "submitted_assignment.id "
+            "JOIN student ON submitted_assignment.student_id = student.id "
+            "JOIN grade_cell ON grade.cell_id = grade_cell.id"
+        ).fetchall()
+    assert len(rows) == len(cells) * len(full_marks)
+    for student, grade_id, score in rows:
+        assert cells[student][grade_id] == score, (student, grade_id)
+
+
+def test_report_has_histogram_and_pass_rates(graded, full_marks):
+    """A score histogram PNG and a pass rate for every test of the assignment."""
+    _, _, result = graded
+    png = result.out / "report" / f"{ASSIGNMENT}_scores.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    rates = (result.out / "report" / "pass_rates.csv").read_text().splitlines()
+    assert len(rates) == 1 + len(full_marks)
+    assert all(line.startswith(f"{ASSIGNMENT},") for line in rates[1:])

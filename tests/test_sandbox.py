@@ -1,0 +1,142 @@
+"""The grading jail itself: a kernel started as the grader starts it, probed from inside."""
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import nbformat
+import pytest
+from jupyter_client import KernelManager
+from nbclient import NotebookClient
+
+from autograder.canonical import scan
+from autograder.paths import COURSE_PACKAGE, REPO
+from autograder.sandbox import (
+    Limits,
+    bwrap_works,
+    install_kernelspec,
+    kernel_argv,
+    open_to_nobody,
+    process_group_limit,
+)
+
+pytestmark = pytest.mark.slow
+
+if not bwrap_works():
+    if os.environ.get("CI"):
+        raise RuntimeError("bubblewrap must be installed in CI (.ci/run installs it)")
+    pytest.skip("bubblewrap is not installed here", allow_module_level=True)
+
+PROBE = r"""
+import os, socket, resource
+report = {"uid": os.getuid(), "tmp": sorted(os.listdir("/tmp"))}
+try:
+    socket.create_connection(("127.0.0.1", PORT), timeout=3).close()
+    report["network"] = "reached the grader's port"
+except OSError as error:
+    report["network"] = f"blocked: {type(error).__name__}"
+report["gradebook_visible"] = os.path.exists(GRADEBOOK)
+report["repository_visible"] = os.path.exists(REPOSITORY)
+for target in ("/etc/grader-was-here", NOTEBOOK_DIR + "/../escape.txt", "/usr/escape.txt"):
+    try:
+        open(target, "w").write("x")
+        report[target] = "written"
+    except OSError as error:
+        report[target] = type(error).__name__
+open("/tmp/scratch.txt", "w").write("private")
+try:
+    hog = bytearray(3 * 1024 ** 3)
+    report["memory"] = "allocated 3 GiB"
+except MemoryError:
+    report["memory"] = "MemoryError"
+children = []
+try:
+    for _ in range(400):
+        pid = os.fork()
+        if pid == 0:
+            import time
+            time.sleep(30)
+            os._exit(0)
+        children.append(pid)
+    report["fork"] = f"forked {len(children)}"
+except OSError as error:
+    report["fork"] = f"stopped after {len(children)}: {type(error).__name__}"
+for pid in children:
+    os.kill(pid, 9)
+print(report)
+"""
+
+
+@pytest.fixture()
+def listener():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def _run_probe(tmp_path, monkeypatch, port, limits):
+    course = tmp_path / "ws" / "course"
+    shutil.copytree(COURSE_PACKAGE, course)
+    gradebook = tmp_path / "ws" / "gradebook.db"
+    gradebook.write_text("secret")
+    notebook_dir = tmp_path / "ws" / "autograded" / "student" / "01_mulaw"
+    notebook_dir.mkdir(parents=True)
+    ipc = tmp_path / "ipc"
+    ipc.mkdir()
+    for folder in (tmp_path, tmp_path / "ws"):
+        os.chmod(folder, 0o755)
+    os.chmod(ipc, 0o777)
+    open_to_nobody(course)
+    with process_group_limit(limits.processes) as own_cgroup:
+        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, own_cgroup)
+        install_kernelspec(tmp_path / "jupyter", argv)
+        monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
+        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
+        code = (
+            PROBE.replace("PORT", str(port))
+            .replace("GRADEBOOK", repr(str(gradebook)))
+            .replace("REPOSITORY", repr(str(REPO / "solutions")))
+            .replace("NOTEBOOK_DIR", repr(str(notebook_dir)))
+        )
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+        manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(ipc / "kernel"))
+        client = NotebookClient(
+            notebook,
+            km=manager,
+            timeout=240,
+            resources={"metadata": {"path": str(notebook_dir)}},
+        )
+        client.execute()
+    outputs = notebook.cells[0].outputs
+    text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert text, f"the probe printed nothing: {outputs}"
+    return eval(text.strip().splitlines()[-1]), notebook_dir  # the probe's own dict
+
+
+def test_jail_isolates_the_kernel(tmp_path, monkeypatch, listener):
+    """No network, no gradebook or repository, read-only system, private /tmp, limits hold."""
+    limits = Limits(memory_mb=1024, processes=128)
+    report, notebook_dir = _run_probe(tmp_path, monkeypatch, listener, limits)
+    print(report)
+    assert report["uid"] == 65534, report
+    assert report["network"].startswith("blocked"), report
+    assert report["gradebook_visible"] is False, report
+    assert report["repository_visible"] is False, report
+    for target, outcome in report.items():
+        if target.startswith("/") or target.endswith("escape.txt"):
+            assert outcome != "written", report
+    assert not (notebook_dir.parent / "escape.txt").exists()
+    scratch = Path("/tmp/scratch.txt")
+    assert not scratch.exists() or scratch.read_text() != "private"
+    assert report["memory"] == "MemoryError", report
+    assert report["fork"].startswith("stopped after"), report
+
+
+def test_scan_flags_what_the_jail_would_also_stop():
+    """Belt and braces: the probe's tricks are refused before they run at all."""
+    reasons = scan(PROBE)
+    assert any("os" in r for r in reasons), reasons
+    assert any("open" in r for r in reasons), reasons

@@ -144,6 +144,9 @@ FORBIDDEN_ATTRIBUTES = frozenset(
         "__loader__",
         "__spec__",
         "__torch_function__",
+        "__class__",
+        "__bases__",
+        "__mro__",
         "__torch_dispatch__",
     }
 )
@@ -258,6 +261,60 @@ def _imported_modules(code):
     return names
 
 
+#: Run right after the set-up cell under grading. Processes that a cell leaves
+#: behind (a fork bomb's children, say) are ended after that cell, so they
+#: cannot use up the submission's process quota for the cells that follow;
+#: and each cell may print at most ``_GRADER_MAX_CHARS`` characters per stream.
+GRADER_HOOKS = """\
+# Added by the grader: after each cell, end the processes it left behind,
+# and cut any cell's output beyond a limit.
+import sys
+
+import psutil as _grader_psutil
+
+_GRADER_MAX_CHARS = 20_000
+
+
+class _GraderCappedStream:
+    def __init__(self, stream):
+        self._stream, self._used = stream, 0
+
+    def write(self, text):
+        room = _GRADER_MAX_CHARS - self._used
+        self._used += len(text)
+        if room > 0:
+            self._stream.write(text[:room])
+        if self._used > _GRADER_MAX_CHARS and self._used - len(text) <= _GRADER_MAX_CHARS:
+            self._stream.write("\\n[... the rest of this output was cut by the grader]\\n")
+        return len(text)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+sys.stdout = _GraderCappedStream(sys.stdout)
+sys.stderr = _GraderCappedStream(sys.stderr)
+
+
+def _grader_new_cell(*_):
+    sys.stdout._used = sys.stderr._used = 0
+
+
+def _grader_reap(*_):
+    children = _grader_psutil.Process().children(recursive=True)
+    for _child in children:
+        try:
+            _child.kill()
+        except _grader_psutil.Error:
+            pass
+    _grader_psutil.wait_procs(children, timeout=5)  # reap: zombies count too
+
+
+get_ipython().events.register("pre_run_cell", _grader_new_cell)
+get_ipython().events.register("post_run_cell", _grader_reap)
+"""
+
+
 def _grade_id(cell):
     return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
 
@@ -319,6 +376,10 @@ def rebuild(released, submitted, keep_display=False):
             else:
                 cell.source = answers[grade_id]
         cells.append(cell)
+        if grade_id == "setup":
+            hooks = nbformat.v4.new_code_cell(GRADER_HOOKS)
+            hooks.id = "grader-hooks"
+            cells.append(hooks)
         if grade_id in solution_ids or (grade_id == "setup" and None in extras):
             key = None if grade_id == "setup" else grade_id
             for number, source in enumerate(extras.get(key, []), start=1):

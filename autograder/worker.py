@@ -130,7 +130,9 @@ def grade_one(job):
             open_to_nobody(root / "course")
             return _grade(workspace, job, Path(job["submission"]), Path(job["out"]), started)
     finally:
-        shutil.rmtree(private, ignore_errors=True)
+        # AUTOGRADER_KEEP=1 keeps the private workspace, to debug one submission.
+        if not os.environ.get("AUTOGRADER_KEEP"):
+            shutil.rmtree(private, ignore_errors=True)
 
 
 def _grade(workspace, job, submission, out, started):
@@ -155,6 +157,8 @@ def _grade(workspace, job, submission, out, started):
 
     if any(not r["reason"] for r in records.values()):
         result = workspace.api.autograde(assignment_id, student_id, force=True, create=True)
+        if not result["success"]:
+            print(result.get("log", ""), result.get("error", ""), file=sys.stderr)
         autograded = workspace.path("autograded", student_id, assignment_id)
         for name, record in records.items():
             if not record["reason"] and not (autograded / f"{name}.ipynb").is_file():

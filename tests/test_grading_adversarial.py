@@ -1,8 +1,7 @@
 """Adversarial submissions: each gets what its honest content deserves, the class is unharmed."""
 
-import sqlite3
-
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder.sandbox import Limits
 from tests.adversarial_submissions import build
@@ -68,17 +67,13 @@ def test_flags_reach_the_instructor(graded):
 def test_gradebook_holds_every_row_once(graded, full_marks):
     """The class gradebook has one grade per student and test, equal to scores.csv."""
     cells, _, result = graded
-    path = result.db_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as db:
-        rows = db.execute(
-            "SELECT student.id, grade_cell.name, grade.auto_score FROM grade "
-            "JOIN submitted_notebook ON grade.notebook_id = submitted_notebook.id "
-            "JOIN submitted_assignment ON submitted_notebook.assignment_id = "
-            "submitted_assignment.id "
-            "JOIN student ON submitted_assignment.student_id = student.id "
-            "JOIN grade_cell ON grade.cell_id = grade_cell.id"
-        ).fetchall()
-    assert len(rows) == len(cells) * len(full_marks)
+    rows = []
+    with Gradebook(result.db_url) as gradebook:
+        for student in gradebook.students:
+            for submission in student.submissions:
+                for notebook in submission.notebooks:
+                    rows += [(student.id, grade.name, grade.score) for grade in notebook.grades]
+    assert len(rows) == len(set((s, g) for s, g, _ in rows)) == len(cells) * len(full_marks)
     for student, grade_id, score in rows:
         assert cells[student][grade_id] == score, (student, grade_id)
 

@@ -100,3 +100,16 @@ def test_every_student_gets_a_feedback_page(graded):
     for student in cells:
         page = result.out / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
         assert page.is_file(), f"no feedback page for {student}"
+
+
+def test_grading_is_deterministic(graded, tmp_path):
+    """Grading the same submissions again, one worker this time, gives the same scores."""
+    from autograder.sample_answers import PARTLY_WRONG
+
+    again = {
+        "solution": solution(ASSIGNMENT, NOTEBOOK),
+        "partly_wrong": solution(ASSIGNMENT, NOTEBOOK, PARTLY_WRONG[ASSIGNMENT][NOTEBOOK]),
+    }
+    cells, _, _ = grade_batch(tmp_path, again, workers=1)
+    first, _, _ = graded
+    assert cells == {student: first[student] for student in again}

@@ -14,6 +14,7 @@ Output::
     OUT/gradebook.db   nbgrader's gradebook of the class (or --db-url)
     OUT/report/        score histograms and per-exercise pass rates
     OUT/grading.log    what happened to each submission, and why a score is zero
+    OUT/logs/          nbgrader's own log for each submission that failed
 
 How: the assignments are generated once into a template workspace; each
 submission is then graded by its own worker process (``autograder.worker``)
@@ -28,6 +29,7 @@ import csv
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -348,12 +350,24 @@ def _run_all(jobs, workers, limits, progress):
         if item is None:
             log.warning("%s/%s: %s", job["student_id"], job["assignment_id"], reason)
             item = _failed_result(job, reason)
+        if any(record["status"] == "failed" for record in item["notebooks"]):
+            # keep nbgrader's own account of what went wrong next to the grades
+            logs = Path(job["out"]) / "logs"
+            logs.mkdir(exist_ok=True)
+            name = f"{job['student_id']}_{job['assignment_id']}.log"
+            shutil.copyfile(Path(job["dir"]) / "worker.log", logs / name)
         return job, item
 
     bar = tqdm(total=len(jobs), desc="grading", unit="submission", disable=not progress)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in as_completed([pool.submit(run, job) for job in jobs]):
-            job, item = future.result()
+        futures = {pool.submit(run, job): job for job in jobs}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                job, item = future.result()
+            except Exception as error:  # a grader bug must not lose the class's grades
+                log.exception("grading %s/%s failed", job["student_id"], job["assignment_id"])
+                item = _failed_result(job, f"the grader failed ({type(error).__name__}: {error})")
             results[job["result"]] = item
             bar.set_postfix_str(f"{job['student_id']}/{job['assignment_id']}", refresh=False)
             bar.update()

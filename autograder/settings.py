@@ -34,6 +34,8 @@ def apply(c, root, db_url=None, source="source", release="release"):
     # wait a little longer, then go on with the output received so far.
     c.Execute.raise_on_iopub_timeout = False
     c.Execute.iopub_timeout = 15
+    # A kernel starting on a machine busy grading a class may be slow to answer.
+    c.Execute.startup_timeout = 180
     # nbgrader gives zero to a test cell that wrote anything to stderr. PyTorch
     # writes its warnings there, and a test's verdict is its exception, so
     # stderr output is dropped before the cells are scored.

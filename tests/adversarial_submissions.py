@@ -82,6 +82,12 @@ def build():
         {"test_mu_law_encode": 0},
         {},
     )
+    cases["os_exit"] = (
+        _with({"mu_law_encode": "import os\n\ndef mu_law_encode(x, mu=255):\n    os._exit(1)\n"}),
+        8,
+        {"test_mu_law_encode": 0},
+        {"flagged": True},
+    )
     cases["kernel_crash"] = (
         _insert_after(_with(), "mu_law_encode", "import faulthandler\nfaulthandler._sigsegv()"),
         0,

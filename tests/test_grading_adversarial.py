@@ -10,7 +10,7 @@ from tests.grading_helpers import ASSIGNMENT, grade_batch
 pytestmark = pytest.mark.slow
 
 CASES = build()
-LIMITS = Limits(cell_timeout_s=30, notebook_timeout_s=300, memory_mb=2048, processes=256)
+LIMITS = Limits(cell_timeout_s=45, notebook_timeout_s=300, memory_mb=2048, processes=256)
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,18 @@ import math
 import torch
 
 __all__ = [
+    "require_binary_mask",
+    "require_callable",
     "require_finite",
+    "require_finite_tensors",
     "require_float_tensor",
     "require_int_at_least",
     "require_int_tensor",
     "require_positive_number",
+    "require_probabilities",
+    "require_rank",
+    "require_same_shape",
+    "require_shape",
     "require_unit_range",
 ]
 
@@ -64,3 +71,74 @@ def require_int_at_least(name, value, low):
     """Raise ValueError unless ``value`` is an int (not a bool) >= ``low``."""
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+
+
+def require_finite_tensors(**tensors):
+    """For each ``name=value``: TypeError unless a floating-point tensor, ValueError unless finite.
+
+    ``require_finite_tensors(mu=mu, logvar=logvar)`` checks both, in that order.
+    """
+    for name, value in tensors.items():
+        require_float_tensor(name, value)
+        require_finite(name, value)
+
+
+def require_same_shape(name, value, other_name, other):
+    """Raise ValueError unless the tensor ``value`` has the shape of the tensor ``other``."""
+    if value.shape != other.shape:
+        raise ValueError(
+            f"{name} must have the shape of {other_name}, {tuple(other.shape)}, "
+            f"got {tuple(value.shape)}"
+        )
+
+
+def require_probabilities(name, value):
+    """Raise ValueError unless every value of the tensor is finite and in [0, 1]."""
+    require_finite(name, value)
+    if value.numel() and (value.min() < 0 or value.max() > 1):
+        low, high = value.min().item(), value.max().item()
+        raise ValueError(f"{name} must lie in [0, 1], got values from {low:.6g} to {high:.6g}")
+
+
+def require_rank(name, value, rank, layout=""):
+    """Raise ValueError unless the tensor ``value`` has ``rank`` dimensions.
+
+    ``layout`` (say ``"(N, D)"``) is shown in the message to say what the dimensions mean.
+    """
+    if value.dim() != rank:
+        described = f" {layout}" if layout else ""
+        raise ValueError(
+            f"{name} must have {rank} dimensions{described}, got shape {tuple(value.shape)}"
+        )
+
+
+def require_shape(name, value, shape):
+    """Raise TypeError unless ``value`` is a tensor, ValueError unless its shape is ``shape``."""
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+    if tuple(value.shape) != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(value.shape)}")
+
+
+def require_binary_mask(name, mask, size):
+    """Raise unless ``mask`` is a tensor of shape ``(size,)`` holding only 0s and 1s.
+
+    TypeError when it is not a real-valued or boolean tensor; ValueError for the
+    wrong shape or a value other than 0 and 1 (NaN included).
+    """
+    if not isinstance(mask, torch.Tensor) or mask.is_complex():
+        got = mask.dtype if isinstance(mask, torch.Tensor) else type(mask).__name__
+        raise TypeError(f"{name} must be a torch.Tensor of 0s and 1s, got {got}")
+    if tuple(mask.shape) != (size,):
+        raise ValueError(f"{name} must have shape ({size},), got {tuple(mask.shape)}")
+    if not ((mask == 0) | (mask == 1)).all():
+        values = sorted({float(v) for v in mask.flatten().tolist()})
+        raise ValueError(f"{name} must hold only 0s and 1s, got the values {values}")
+
+
+def require_callable(name, value):
+    """Raise TypeError unless ``value`` can be called (a function or an ``nn.Module``)."""
+    if not callable(value):
+        raise TypeError(
+            f"{name} must be callable (a function or a torch.nn.Module), got {type(value).__name__}"
+        )

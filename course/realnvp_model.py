@@ -1,0 +1,197 @@
+"""Real-NVP building blocks for assignment 03_realnvp: networks, a flow container, training.
+
+The exercises of the notebook (the coupling layer, its inverse, the flow's
+log-density) are not in this module: the functions below take them as
+arguments, so the notebook trains and samples with the student's own code.
+
+A flow is an ordered collection of coupling layers, each a triple
+``(mask, s_net, t_net)``: ``mask`` a ``(D,)`` tensor of 0s and 1s (1 = the
+coordinate passes through unchanged), ``s_net`` and ``t_net`` callables that map
+``(N, D)`` to ``(N, D)``. The layers are listed in the direction x -> z (data to
+noise); sampling runs them backwards. ``RealNVP`` holds such a stack and
+iterates over its triples, so a plain list of triples and a ``RealNVP`` can be
+used in the same places.
+"""
+
+import math
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+__all__ = ["CouplingNet", "RealNVP", "alternating_masks", "grid", "sample", "train_flow"]
+
+
+class CouplingNet(nn.Module):
+    """A small MLP from R^D to R^D: the scale ``s`` or the translation ``t`` of a coupling.
+
+    ``Linear(D, hidden) -> ReLU -> Linear(hidden, hidden) -> ReLU -> Linear(hidden, D)``.
+    With ``bound`` set, the output is ``bound * tanh(mlp(h))``: a scale network
+    whose log-scales stay in ``(-bound, bound)``, so ``exp(s)`` can neither
+    overflow nor vanish, whatever the weights do early in training.
+
+    Args:
+        dim: D, the number of coordinates.
+        hidden: width of the two hidden layers.
+        bound: ``None`` for an unbounded output (the translation ``t``), or a
+            number > 0 (the scale ``s``).
+    """
+
+    def __init__(self, dim, hidden=64, bound=None):
+        super().__init__()
+        self.bound = bound
+        self.mlp = nn.Sequential(
+            nn.Linear(dim, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, hidden),
+            nn.ReLU(),
+            nn.Linear(hidden, dim),
+        )
+
+    def forward(self, h):
+        """``h``: ``(N, D)`` -> ``(N, D)``."""
+        out = self.mlp(h)
+        return out if self.bound is None else self.bound * torch.tanh(out)
+
+
+def alternating_masks(dim, n_couplings):
+    """Masks ``(n_couplings, dim)``: layer ``k`` keeps (1) coordinate ``j`` if ``j + k`` is even.
+
+    Consecutive layers keep complementary halves, so every coordinate is
+    transformed by every second layer. In 2-D: ``[1, 0], [0, 1], [1, 0], ...``.
+    """
+    k, j = torch.arange(n_couplings)[:, None], torch.arange(dim)[None, :]
+    return ((k + j) % 2 == 0).float()
+
+
+class RealNVP(nn.Module):
+    """A stack of affine coupling layers with alternating masks (Dinh et al., 2017).
+
+    Iterating over a ``RealNVP`` yields its layers as ``(mask, s_net, t_net)``
+    triples in the direction x -> z; ``flow.layers`` is the same as a list.
+    The parameters are trained with any optimizer (``flow.parameters()``);
+    ``flow.double()`` turns masks and networks to float64.
+
+    Args:
+        dim: D, the number of coordinates (at least 1).
+        n_couplings: number of coupling layers.
+        hidden: width of the hidden layers of every ``s`` and ``t`` network.
+        s_bound: the scale networks output ``s_bound * tanh(...)``.
+        seed: the networks' initial weights are drawn with this seed (PyTorch's
+            default initialisation, so a fresh flow is far from the identity).
+    """
+
+    def __init__(self, dim=2, n_couplings=6, hidden=64, s_bound=2.0, seed=0):
+        super().__init__()
+        self.dim = dim
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            self.s_nets = nn.ModuleList(
+                CouplingNet(dim, hidden, bound=s_bound) for _ in range(n_couplings)
+            )
+            self.t_nets = nn.ModuleList(CouplingNet(dim, hidden) for _ in range(n_couplings))
+        self.register_buffer("masks", alternating_masks(dim, n_couplings))
+
+    @property
+    def layers(self):
+        """The coupling layers as a list of ``(mask, s_net, t_net)``, in the direction x -> z."""
+        return list(zip(self.masks, self.s_nets, self.t_nets, strict=True))
+
+    def __iter__(self):
+        return iter(self.layers)
+
+    def __len__(self):
+        return len(self.s_nets)
+
+
+def train_flow(flow, data, log_prob, epochs, batch_size=256, lr=3e-3, seed=0):
+    """Fit ``flow`` to ``data`` by maximum likelihood; return the mean NLL of each epoch.
+
+    Each step minimises ``-log_prob(batch, flow).mean()`` with Adam; the
+    learning rate decays along a cosine from ``lr`` to 0 over the run. A tqdm bar
+    shows the progress and the last epoch's negative log-likelihood (nats).
+
+    Args:
+        flow: a ``RealNVP`` (anything with ``.parameters()`` that ``log_prob`` accepts).
+        data: ``(N, D)`` float tensor of training points.
+        log_prob: the function ``log_prob(x, flow) -> (N,)`` to maximise, e.g.
+            the notebook's ``flow_log_prob``.
+        epochs: passes over the data.
+        batch_size: points per step.
+        lr: the initial learning rate of Adam.
+        seed: seeds the shuffling, so that a run can be repeated.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    # fused=True updates all parameters in one kernel: with dozens of small
+    # tensors, the per-tensor loop of plain Adam would cost more than the model.
+    optimizer = torch.optim.Adam(flow.parameters(), lr=lr, fused=True)
+    steps = epochs * math.ceil(len(data) / batch_size)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
+    history = []
+    # Networks this small run fastest on one thread: a second one costs more in
+    # synchronisation than it saves (up to 4x slower on a busy 2-core laptop).
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    flow.train()
+    try:
+        progress = tqdm(range(epochs), desc="training", unit="epoch")
+        for _ in progress:
+            order = torch.randperm(len(data), generator=generator)
+            total = 0.0
+            for start in range(0, len(data), batch_size):
+                batch = data[order[start : start + batch_size]]
+                loss = -log_prob(batch, flow).mean()
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                total += loss.item() * len(batch)
+            history.append(total / len(data))
+            progress.set_postfix(nll=f"{history[-1]:.3f}")
+    finally:
+        flow.eval()
+        torch.set_num_threads(threads)
+    return history
+
+
+@torch.no_grad()
+def sample(flow, n, inverse, seed=0, return_path=False):
+    """Draw ``n`` points from the flow: ``z ~ N(0, I)`` pushed through the layers' inverses.
+
+    Args:
+        flow: a ``RealNVP`` (or any sequence of ``(mask, s_net, t_net)`` with ``.dim``).
+        n: number of points.
+        inverse: ``inverse(z, mask, s_net, t_net) -> x`` for one coupling layer,
+            e.g. the notebook's ``affine_coupling_inverse``.
+        seed: seeds the Gaussian noise.
+        return_path: also return the points after each layer.
+
+    Returns:
+        ``(n, D)`` points; with ``return_path`` a list ``[z, ..., x]`` of
+        ``len(flow) + 1`` tensors, from the noise to the samples.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    dtype = next(iter(flow.parameters())).dtype if isinstance(flow, nn.Module) else None
+    points = torch.randn(n, flow.dim, generator=generator, dtype=dtype)
+    path = [points]
+    for mask, s_net, t_net in reversed(list(flow)):
+        points = inverse(points, mask, s_net, t_net)
+        path.append(points)
+    return path if return_path else points
+
+
+def grid(xlim, ylim, steps=200):
+    """A regular 2-D grid of cell centres, for heat maps and numerical integrals.
+
+    Returns:
+        ``(points, xs, ys, cell_area)``: ``points`` of shape ``(steps * steps, 2)``
+        (row ``i * steps + j`` is ``(xs[j], ys[i])``, so a value per point
+        reshapes to ``(steps, steps)`` for ``imshow`` with ``origin="lower"``),
+        the 1-D coordinates ``xs`` and ``ys``, and the area of one cell.
+    """
+    width, height = (xlim[1] - xlim[0]) / steps, (ylim[1] - ylim[0]) / steps
+    xs = torch.linspace(xlim[0] + width / 2, xlim[1] - width / 2, steps)
+    ys = torch.linspace(ylim[0] + height / 2, ylim[1] - height / 2, steps)
+    mesh_y, mesh_x = torch.meshgrid(ys, xs, indexing="ij")
+    points = torch.stack([mesh_x.flatten(), mesh_y.flatten()], dim=1)
+    return points, xs, ys, width * height

@@ -17,22 +17,23 @@ Output::
     OUT/logs/          nbgrader's own log for each submission that failed
 
 How: the assignments are generated once into a template workspace; each
-submission is then graded by its own worker process (``autograder.worker``)
-in a private copy of that template, so gradebooks are never written
-concurrently; the parent merges every result into the class gradebook, one
-at a time. A submission that cannot be graded (missing, not valid JSON, its
-kernel died, it ran out of time) still gets all its rows, with score 0, a
+submission is then graded by its own worker process (``autograder.worker``,
+forked from a server that has imported nbgrader once) in a private copy of
+that template, so gradebooks are never written concurrently; the parent
+merges every result into the class gradebook, one at a time. A submission
+that cannot be graded (missing, not valid JSON, its kernel died, it ran out
+of time) still gets all its rows, with score 0, a
 feedback page that says why and a line in the log; the others carry on.
 """
 
+import contextlib
 import csv
 import json
 import logging
+import multiprocessing
 import os
 import shutil
 import signal
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -159,31 +160,39 @@ def find_submissions(submissions, assignment=None):
     return found
 
 
-def _run_worker(job, job_dir, timeout_s):
+def _worker_context():
+    """Processes forked from a server that has imported the worker's modules once.
+
+    Each submission still gets a process of its own (forked, so its state is
+    private and dies with it), without paying seconds of imports each time.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["autograder.worker"])
+    return context
+
+
+def _run_worker(job, job_dir, timeout_s, context):
     """Run one worker process; return its result dict, or ``(None, why it failed)``."""
+    from autograder.worker import run_job_file
+
     job_file = job_dir / "job.json"
     job_file.write_text(json.dumps(job))
-    with open(job_dir / "worker.log", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "autograder.worker", str(job_file)],
-            stdout=subprocess.DEVNULL,
-            stderr=stderr,
-            start_new_session=True,  # its own process group: killed as a whole
-        )
-        try:
-            process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-            return None, f"grading took longer than the limit of {timeout_s} s"
-        finally:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGKILL)
+    log_file = job_dir / "worker.log"
+    log_file.touch()
+    process = context.Process(target=run_job_file, args=(str(job_file), str(log_file)))
+    process.start()
+    process.join(timeout_s)
+    timed_out = process.is_alive()
+    with contextlib.suppress(OSError):
+        os.killpg(process.pid, signal.SIGKILL)  # the worker and all it started
+    process.join()
+    if timed_out:
+        return None, f"grading took longer than the limit of {timeout_s} s"
     result_file = Path(job["result"])
-    if process.returncode == 0 and result_file.is_file():
+    if process.exitcode == 0 and result_file.is_file():
         return json.loads(result_file.read_text()), ""
-    tail = (job_dir / "worker.log").read_text(errors="replace").strip().splitlines()[-1:] or [""]
-    return None, f"the grading worker failed (exit {process.returncode}): {tail[0][:300]}"
+    tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+    return None, f"the grading worker failed (exit {process.exitcode}): {tail[0][:300]}"
 
 
 def _failed_result(job, reason):
@@ -344,9 +353,11 @@ def _run_all(jobs, workers, limits, progress):
     """Run every job on ``workers`` processes at once; ``{result path: result}``."""
     results = {}
 
+    context = _worker_context()
+
     def run(job):
         timeout = limits.notebook_timeout_s * len(job["notebooks"]) + 120
-        item, reason = _run_worker(job, Path(job["dir"]), timeout)
+        item, reason = _run_worker(job, Path(job["dir"]), timeout, context)
         if item is None:
             log.warning("%s/%s: %s", job["student_id"], job["assignment_id"], reason)
             item = _failed_result(job, reason)

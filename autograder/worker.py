@@ -1,8 +1,9 @@
 """Grade one student's assignment in a private copy of the course workspace.
 
-Run by ``grade`` as ``python -m autograder.worker JOB.json``, one process per
-submission, so that a submission that crashes or exhausts its worker harms no
-one else. The worker
+Run by ``grade`` in a process of its own per submission (forked from a
+server that has already imported nbgrader; ``python -m autograder.worker
+JOB.json`` does the same by hand), so that a submission that crashes or
+exhausts its worker harms no one else. The worker
 
 1. copies the template workspace (gradebook, source and release) into its own
    temporary folder: no two workers ever share a gradebook file;
@@ -204,13 +205,28 @@ def _grade(workspace, job, submission, out, started):
     }
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    job_file = Path(argv[0])
-    job = json.loads(job_file.read_text())
+def run_job_file(job_file, log_file=None):
+    """Grade the job in ``job_file`` and write its result file; the worker's body.
+
+    Called in a fresh process per submission: as ``python -m autograder.worker
+    JOB.json``, or forked by ``grade`` from a server that has already imported
+    nbgrader (which saves each submission seconds of start-up).
+    """
+    os.setsid()  # its own process group, so that a timeout ends everything it started
+    if log_file is not None:
+        handle = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        os.dup2(handle, 1)  # the kernel's own chatter too
+        os.dup2(handle, 2)
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 (lives as long as the process)
+    job = json.loads(Path(job_file).read_text())
     quiet_nbgrader(verbose=job.get("verbose", False))
     result = grade_one(job)
     Path(job["result"]).write_text(json.dumps(result, indent=1))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    run_job_file(argv[0])
     return 0
 
 

@@ -55,3 +55,31 @@ def grade_batch(root, submissions, assignment_id=ASSIGNMENT, notebook_id=NOTEBOO
     result = grade(submitted, Path(root) / "out", progress=False, **options)
     cells, totals = read_tables(result.out)
     return cells, totals, result
+
+
+def standard_batch(assignment_id, notebook_id, mistakes, variants):
+    """The submissions each assignment's grading test puts through one run.
+
+    The solution, the untouched release, the demo's partly wrong student, and
+    one student per correct variant (``variant_<name>``) and per plausible
+    mistake (``mistake_<name>``); ``mistakes`` and ``variants`` map names to
+    ``(grade_id, code)``.
+    """
+    from autograder.sample_answers import PARTLY_WRONG
+    from autograder.samples import solution, untouched
+
+    partly_wrong = PARTLY_WRONG[assignment_id][notebook_id]
+    submissions = {
+        "solution": solution(assignment_id, notebook_id),
+        "untouched": untouched(assignment_id, notebook_id),
+        "partly_wrong": solution(assignment_id, notebook_id, partly_wrong),
+    }
+    for prefix, answers in (("variant", variants), ("mistake", mistakes)):
+        for name, (grade_id, code) in answers.items():
+            submissions[f"{prefix}_{name}"] = solution(assignment_id, notebook_id, {grade_id: code})
+    return submissions
+
+
+def points_lost_elsewhere(scores, own_test, full_marks):
+    """``{test: score}`` of the tests other than ``own_test`` that lost points."""
+    return {g: s for g, s in scores.items() if g != own_test and s != full_marks[g]}

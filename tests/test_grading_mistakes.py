@@ -3,7 +3,7 @@
 import pytest
 
 from autograder.samples import solution
-from tests.grading_helpers import ASSIGNMENT, NOTEBOOK, grade_batch
+from tests.grading_helpers import ASSIGNMENT, NOTEBOOK, grade_batch, points_lost_elsewhere
 from tests.mulaw_answers import MISTAKES
 
 pytestmark = pytest.mark.slow
@@ -26,5 +26,5 @@ def test_mistake_loses_points_on_its_own_test_only(graded, full_marks, name):
     own_test = f"test_{grade_id}"
     scores = graded[name]
     assert scores[own_test] == 0, f"mistake {name!r} kept {scores[own_test]} points on {own_test}"
-    others = {g: s for g, s in scores.items() if g != own_test and s != full_marks[g]}
+    others = points_lost_elsewhere(scores, own_test, full_marks)
     assert not others, f"mistake {name!r} in {grade_id} also lost points on {others}"

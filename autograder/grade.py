@@ -37,7 +37,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
@@ -93,7 +93,6 @@ class GradingResult:
     sandboxed: bool = False
     workers: int = 1
     db_url: str = ""
-    timings: dict = field(default_factory=dict)
 
     def totals(self):
         """``{(student_id, assignment_id): (score, max_score)}`` summed over cells."""

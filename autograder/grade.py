@@ -31,6 +31,7 @@ import csv
 import json
 import logging
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import shutil
 import signal
@@ -48,7 +49,12 @@ from traitlets.config import Config
 from autograder.intake import unpack
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
 from autograder.report import write_report
-from autograder.sandbox import Limits, bwrap_works, warn_once_without_sandbox
+from autograder.sandbox import (
+    Limits,
+    bwrap_works,
+    warn_once_without_sandbox,
+    write_font_cache,
+)
 from autograder.worker import failure_page
 from autograder.workspace import Workspace, log
 
@@ -167,6 +173,7 @@ def _worker_context():
     """
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["autograder.worker"])
+    multiprocessing.forkserver.ensure_running()  # start importing now, in the background
     return context
 
 
@@ -222,15 +229,20 @@ def _failed_result(job, reason):
     }
 
 
-def _master_gradebook(out, db_url, assignments, tmp):
-    """Create the class gradebook (backing up an older file) with the assignments in it."""
+def _master_gradebook(out, db_url, assignments, template, tmp):
+    """Create the class gradebook (backing up an older file) with the assignments in it.
+
+    A SQLite gradebook starts as a copy of the template's, which holds the same
+    assignments; a database at ``db_url`` gets them from nbgrader.
+    """
     if db_url is None:
         path = out / "gradebook.db"
         if path.exists():
             backup = out / f"gradebook-{time.strftime('%Y%m%d-%H%M%S')}.db"
             path.rename(backup)
             log.info("kept the previous gradebook as %s", backup)
-        db_url = f"sqlite:///{path}"
+        shutil.copyfile(template.root / "gradebook.db", path)
+        return f"sqlite:///{path}"
     config = Config()
     config.CourseDirectory.db_url = db_url
     master = Workspace(tmp / "master", extra_config=config)
@@ -310,10 +322,14 @@ def grade(
             if not sandbox:
                 warn_once_without_sandbox()
             assignments = sorted({a for _, a, _ in found})
+            context = _worker_context()  # its imports run while the template is made
             template = Workspace(tmp / "template")
             for assignment_id in assignments:
                 template.generate(assignment_id)
-            db_url = _master_gradebook(out, db_url, assignments, tmp)
+            db_url = _master_gradebook(out, db_url, assignments, template, tmp)
+            font_cache = write_font_cache(tmp / "matplotlib")
+            template_cache = tmp / "feedback-templates"
+            template_cache.mkdir()
             cells = {a: {n: graded_cells(a, n) for n in notebook_names(a)} for a in assignments}
             jobs = []
             for number, (student_id, assignment_id, folder) in enumerate(found):
@@ -329,11 +345,13 @@ def grade(
                         "notebooks": cells[assignment_id],
                         "limits": asdict(limits),
                         "sandbox": sandbox,
+                        "font_cache": str(font_cache),
+                        "template_cache": str(template_cache),
                         "result": str(job_dir / "result.json"),
                         "dir": str(job_dir),
                     }
                 )
-            results = _run_all(jobs, workers, limits, progress)
+            results = _run_all(jobs, workers, limits, progress, context)
             result = GradingResult([], [], out, sandboxed=sandbox, workers=workers, db_url=db_url)
             for job in jobs:  # in the order found: the same tables on every run
                 item = results[job["result"]]
@@ -348,11 +366,9 @@ def grade(
     return result
 
 
-def _run_all(jobs, workers, limits, progress):
+def _run_all(jobs, workers, limits, progress, context):
     """Run every job on ``workers`` processes at once; ``{result path: result}``."""
     results = {}
-
-    context = _worker_context()
 
     def run(job):
         timeout = limits.notebook_timeout_s * len(job["notebooks"]) + 120

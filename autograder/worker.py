@@ -31,6 +31,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config import Config
 
 from autograder.canonical import rebuild
+from autograder.feedback import feedback_config
 from autograder.sandbox import (
     Limits,
     install_kernelspec,
@@ -90,13 +91,20 @@ def _read_submission(path):
     return notebook, ""
 
 
-def _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup):
+def _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup, font_cache):
     """Point Jupyter at a jailed ``python3`` kernel for this submission."""
     ipc = private / "ipc"
     ipc.mkdir()
     os.chmod(private, 0o755)
     os.chmod(ipc, 0o777)
-    argv = kernel_argv(notebook_dir, [root / "course"], ipc, limits, sandbox, own_cgroup)
+    matplotlib_dir = None
+    if font_cache is not None and Path(font_cache).is_dir():
+        matplotlib_dir = private / "matplotlib"
+        shutil.copytree(font_cache, matplotlib_dir)
+        open_to_nobody(matplotlib_dir, writable=[matplotlib_dir])
+    argv = kernel_argv(
+        notebook_dir, [root / "course"], ipc, limits, sandbox, own_cgroup, matplotlib_dir
+    )
     install_kernelspec(private / "jupyter", argv)
     os.environ["JUPYTER_PATH"] = str(private / "jupyter")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(ipc)
@@ -125,7 +133,11 @@ def grade_one(job):
         with process_group_limit(limits.processes) as own_cgroup:
             root = private / "workspace"
             notebook_dir = root / "autograded" / student_id / assignment_id
-            extra = _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup)
+            extra = _sandbox_config(
+                root, notebook_dir, limits, sandbox, private, own_cgroup, job.get("font_cache")
+            )
+            if job.get("template_cache"):
+                extra.merge(feedback_config(job["template_cache"]))
             workspace = Workspace(root, template=Path(job["template"]), extra_config=extra)
             os.chmod(root, 0o755)
             open_to_nobody(root / "course")

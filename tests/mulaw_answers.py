@@ -117,6 +117,13 @@ def dequantize(q, n_levels=256):
     return q / (n_levels - 1) * 2
 """,
     ),
+    "dequantize_integer_division": (
+        "dequantize",
+        """
+def dequantize(q, n_levels=256):
+    return q // (n_levels - 1) * 2 - 1
+""",
+    ),
     "snr_amplitude_factor": (
         "snr_db",
         """

@@ -26,7 +26,11 @@ def _conda_pip_section():
 
 def test_every_requirement_is_pinned():
     """Each runtime requirement has an exact ``==`` pin, so every install is the same."""
-    unpinned = [r for r in _pip_requirements() if not re.fullmatch(r"[A-Za-z0-9_.\-]+==[\w.+]+", r)]
+    unpinned = [
+        r
+        for r in _pip_requirements()
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+(\[[\w,]+\])?==[\w.+]+", r)
+    ]
     assert not unpinned, f"requirements.txt has unpinned entries: {unpinned}"
 
 

@@ -19,6 +19,7 @@ from autograder.sandbox import (
     kernel_argv,
     open_to_nobody,
     process_group_limit,
+    write_font_cache,
 )
 
 pytestmark = pytest.mark.slow
@@ -36,6 +37,8 @@ try:
     report["network"] = "reached the grader's port"
 except OSError as error:
     report["network"] = f"blocked: {type(error).__name__}"
+import matplotlib
+report["matplotlib_cache"] = (matplotlib.get_cachedir(), sorted(os.listdir("/tmp/matplotlib")))
 report["gradebook_visible"] = os.path.exists(GRADEBOOK)
 report["repository_visible"] = os.path.exists(REPOSITORY)
 for target in ("/etc/grader-was-here", NOTEBOOK_DIR + "/../escape.txt", "/usr/escape.txt"):
@@ -90,8 +93,10 @@ def _run_probe(tmp_path, monkeypatch, port, limits):
         os.chmod(folder, 0o755)
     os.chmod(ipc, 0o777)
     open_to_nobody(course)
+    fonts = write_font_cache(tmp_path / "matplotlib")
+    open_to_nobody(fonts, writable=[fonts])
     with process_group_limit(limits.processes) as own_cgroup:
-        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, own_cgroup)
+        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, own_cgroup, fonts)
         install_kernelspec(tmp_path / "jupyter", argv)
         monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
         monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
@@ -133,6 +138,9 @@ def test_jail_isolates_the_kernel(tmp_path, monkeypatch, listener):
     assert not scratch.exists() or scratch.read_text() != "private"
     assert report["memory"] == "MemoryError", report
     assert report["fork"].startswith("stopped after"), report
+    cache_dir, cached = report["matplotlib_cache"]
+    assert cache_dir == "/tmp/matplotlib", report
+    assert any(name.startswith("fontlist-v") for name in cached), report
 
 
 def test_scan_flags_what_the_jail_would_also_stop():

@@ -17,6 +17,7 @@ __all__ = [
     "require_float_tensor",
     "require_int_at_least",
     "require_int_tensor",
+    "require_nonnegative_number",
     "require_positive_number",
     "require_probabilities",
     "require_rank",
@@ -142,3 +143,10 @@ def require_callable(name, value):
         raise TypeError(
             f"{name} must be callable (a function or a torch.nn.Module), got {type(value).__name__}"
         )
+
+
+def require_nonnegative_number(name, value):
+    """Raise ValueError unless ``value`` is a finite real number >= 0 (not a bool)."""
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value) or value < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")

@@ -13,8 +13,9 @@ that runs a submission is started inside it:
   is mounted;
 * its own process and IPC namespaces, killed with the grader
   (``--die-with-parent``);
-* an unprivileged user (``nobody``), with limits on processes, memory (data
-  segment), file size and core dumps (``prlimit``).
+* an unprivileged user of its own (see :func:`jail_uid`) in the group
+  ``nogroup``, with limits on processes, memory (data segment), file size and
+  core dumps (``prlimit``).
 
 Per-cell wall time is nbgrader's ``Execute.timeout``; per-notebook wall time
 is the worker's timeout (see ``autograder/worker.py``). Where bubblewrap is
@@ -36,8 +37,14 @@ from pathlib import Path
 
 from autograder.workspace import log
 
-#: The unprivileged user (and group) that student code runs as: "nobody".
-NOBODY = 65534
+#: The group that student code runs in: "nogroup" (the group of "nobody").
+NOGROUP = 65534
+#: Student code runs as the user JAIL_UID_BASE + the grading worker's pid: a
+#: user of its own, far above any real account's id. The kernel's per-user
+#: process limit (RLIMIT_NPROC) then counts this submission's processes only:
+#: with a user shared by all submissions, one student's fork bomb used up the
+#: quota of every kernel starting at the same time.
+JAIL_UID_BASE = 1_500_000_000
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_V1_PIDS = CGROUP_ROOT / "pids"
@@ -88,12 +95,17 @@ def process_group_limit(limit):
     Every process started inside (the kernel, anything it forks) joins the
     group, so a fork bomb exhausts its own quota and nobody else's. Yields
     whether the cgroup could be made (it needs root and a writable cgroup
-    file system); without it the per-user process limit is the only brake.
+    file system); without it the jail user's process limit is the only brake.
     """
     base = CGROUP_V1_PIDS if CGROUP_V1_PIDS.is_dir() else CGROUP_ROOT
     group = base / f"course-grader-{os.getpid()}"
     try:
-        group.mkdir()
+        try:
+            group.mkdir()
+        except FileExistsError:  # left by a killed worker that had this pid
+            for pid in _members(group):
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
         (group / "pids.max").write_text(str(limit))
         (group / "cgroup.procs").write_text(str(os.getpid()))
     except OSError:
@@ -124,17 +136,22 @@ def _members(group):
         return []
 
 
-def _limits_command(limits, shared_uid=True):
+def jail_uid(worker_pid=None):
+    """The user id student code runs as for the worker ``worker_pid`` (default: this process).
+
+    Two workers alive at the same time have different pids, hence different users.
+    """
+    return JAIL_UID_BASE + (os.getpid() if worker_pid is None else worker_pid)
+
+
+def _limits_command(limits):
     prlimit = shutil.which("prlimit")
     if prlimit is None:
         return []
-    # The process limit counts every process of the user "nobody", all
-    # submissions together; where a cgroup bounds each submission it is only
-    # a loose backstop.
-    nproc = limits.processes if shared_uid else limits.processes * 8
+    # Counted per user: in the jail, the submission's own processes and threads.
     return [
         prlimit,
-        f"--nproc={nproc}",
+        f"--nproc={limits.processes}",
         f"--data={limits.memory_mb * 1024 * 1024}",
         f"--fsize={limits.file_mb * 1024 * 1024}",
         "--core=0",
@@ -166,18 +183,19 @@ def kernel_argv(
     ipc_dir,
     limits,
     sandbox=True,
-    own_cgroup=False,
     matplotlib_dir=None,
+    uid=None,
 ):
     """The command that starts one jailed kernel (``{connection_file}`` left for Jupyter).
 
     ``matplotlib_dir``, a private writable folder holding a font cache (see
     :func:`write_font_cache`), becomes the kernel's ``MPLCONFIGDIR``; without it
-    matplotlib would rebuild its font list in every kernel.
+    matplotlib would rebuild its font list in every kernel. ``uid`` is the jail's
+    user, by default :func:`jail_uid` of this process.
     """
     python = [sys.executable, "-m", "ipykernel_launcher"]
     if not sandbox:
-        return [*_limits_command(limits, not own_cgroup), *python, "-f", "{connection_file}"]
+        return [*_limits_command(limits), *python, "-f", "{connection_file}"]
     argv = [
         shutil.which("bwrap"),
         "--die-with-parent",
@@ -203,7 +221,7 @@ def kernel_argv(
     readonly = _outermost([*_python_dirs(), *map(Path, readonly_dirs)])
     writable = [Path(notebook_dir), Path(ipc_dir)]
     # bwrap makes missing parents of a mount point with the host's modes
-    # (/root is 0700): make them traversable for "nobody" first.
+    # (/root is 0700): make them traversable for everyone first.
     for parent in _parents([*readonly, *writable]):
         argv += ["--perms", "0755", "--dir", str(parent)]
     for folder in readonly:
@@ -215,16 +233,19 @@ def kernel_argv(
     argv += ["--chdir", str(notebook_dir)]
     argv += ["--setenv", "HOME", "/tmp", "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib"]
     argv += ["--setenv", "PYTHONDONTWRITEBYTECODE", "1"]
+    # The jail's user has no account: name it, so nothing looks it up.
+    argv += ["--setenv", "USER", "student", "--setenv", "LOGNAME", "student"]
     # The grader's pid means nothing in the jail's pid namespace: without this
     # the kernel would think its parent died and quit.
     argv += ["--unsetenv", "JPY_PARENT_PID"]
     # The connection file that Jupyter wrote is copied (outside the jail) into
-    # the shared socket folder and handed to "nobody"; inside the jail the
-    # kernel drops to "nobody" with no capabilities, under the resource limits.
+    # the shared socket folder and handed to the jail's user; inside the jail
+    # the kernel drops to that user with no capabilities, under the limits.
+    uid = jail_uid() if uid is None else uid
     drop = [
         shutil.which("setpriv") or "/usr/bin/setpriv",
-        f"--reuid={NOBODY}",
-        f"--regid={NOBODY}",
+        f"--reuid={uid}",
+        f"--regid={NOGROUP}",
         "--clear-groups",
         "--inh-caps=-all",
         "--bounding-set=-all",
@@ -235,7 +256,7 @@ def kernel_argv(
         shlex.quote(part) for part in [*argv, "--", *_limits_command(limits), *drop, *python, "-f"]
     )
     script = (
-        f'cp "$1" {connection} && chown {NOBODY}:{NOBODY} {connection} '
+        f'cp "$1" {connection} && chown {uid}:{NOGROUP} {connection} '
         f"&& chmod 600 {connection} && exec {jailed} {connection}"
     )
     return ["/bin/sh", "-c", script, "sh", "{connection_file}"]
@@ -260,7 +281,7 @@ def install_kernelspec(jupyter_dir, argv):
     return spec_dir
 
 
-def open_to_nobody(*paths, writable=()):
+def open_to_jail(*paths, writable=()):
     """Let the jailed user read ``paths`` (recursively) and write ``writable`` folders."""
     for path in paths:
         for root, _dirs, files in os.walk(path):

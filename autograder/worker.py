@@ -36,7 +36,7 @@ from autograder.sandbox import (
     Limits,
     install_kernelspec,
     kernel_argv,
-    open_to_nobody,
+    open_to_jail,
     process_group_limit,
     warn_once_without_sandbox,
 )
@@ -91,7 +91,7 @@ def _read_submission(path):
     return notebook, ""
 
 
-def _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup, font_cache):
+def _sandbox_config(root, notebook_dir, limits, sandbox, private, font_cache):
     """Point Jupyter at a jailed ``python3`` kernel for this submission."""
     ipc = private / "ipc"
     ipc.mkdir()
@@ -101,10 +101,8 @@ def _sandbox_config(root, notebook_dir, limits, sandbox, private, own_cgroup, fo
     if font_cache is not None and Path(font_cache).is_dir():
         matplotlib_dir = private / "matplotlib"
         shutil.copytree(font_cache, matplotlib_dir)
-        open_to_nobody(matplotlib_dir, writable=[matplotlib_dir])
-    argv = kernel_argv(
-        notebook_dir, [root / "course"], ipc, limits, sandbox, own_cgroup, matplotlib_dir
-    )
+        open_to_jail(matplotlib_dir, writable=[matplotlib_dir])
+    argv = kernel_argv(notebook_dir, [root / "course"], ipc, limits, sandbox, matplotlib_dir)
     install_kernelspec(private / "jupyter", argv)
     os.environ["JUPYTER_PATH"] = str(private / "jupyter")
     os.environ["JUPYTER_RUNTIME_DIR"] = str(ipc)
@@ -130,17 +128,17 @@ def grade_one(job):
         warn_once_without_sandbox()
     private = Path(tempfile.mkdtemp(prefix="grade-one-"))
     try:
-        with process_group_limit(limits.processes) as own_cgroup:
+        with process_group_limit(limits.processes):
             root = private / "workspace"
             notebook_dir = root / "autograded" / student_id / assignment_id
             extra = _sandbox_config(
-                root, notebook_dir, limits, sandbox, private, own_cgroup, job.get("font_cache")
+                root, notebook_dir, limits, sandbox, private, job.get("font_cache")
             )
             if job.get("template_cache"):
                 extra.merge(feedback_config(job["template_cache"]))
             workspace = Workspace(root, template=Path(job["template"]), extra_config=extra)
             os.chmod(root, 0o755)
-            open_to_nobody(root / "course")
+            open_to_jail(root / "course")
             return _grade(workspace, job, Path(job["submission"]), Path(job["out"]), started)
     finally:
         # AUTOGRADER_KEEP=1 keeps the private workspace, to debug one submission.

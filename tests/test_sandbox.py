@@ -16,8 +16,9 @@ from autograder.sandbox import (
     Limits,
     bwrap_works,
     install_kernelspec,
+    jail_uid,
     kernel_argv,
-    open_to_nobody,
+    open_to_jail,
     process_group_limit,
     write_font_cache,
 )
@@ -92,11 +93,11 @@ def _run_probe(tmp_path, monkeypatch, port, limits):
     for folder in (tmp_path, tmp_path / "ws"):
         os.chmod(folder, 0o755)
     os.chmod(ipc, 0o777)
-    open_to_nobody(course)
+    open_to_jail(course)
     fonts = write_font_cache(tmp_path / "matplotlib")
-    open_to_nobody(fonts, writable=[fonts])
-    with process_group_limit(limits.processes) as own_cgroup:
-        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, own_cgroup, fonts)
+    open_to_jail(fonts, writable=[fonts])
+    with process_group_limit(limits.processes):
+        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, fonts)
         install_kernelspec(tmp_path / "jupyter", argv)
         monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
         monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
@@ -126,7 +127,7 @@ def test_jail_isolates_the_kernel(tmp_path, monkeypatch, listener):
     limits = Limits(memory_mb=1024, processes=128)
     report, notebook_dir = _run_probe(tmp_path, monkeypatch, listener, limits)
     print(report)
-    assert report["uid"] == 65534, report
+    assert report["uid"] == jail_uid(), report
     assert report["network"].startswith("blocked"), report
     assert report["gradebook_visible"] is False, report
     assert report["repository_visible"] is False, report
@@ -148,3 +149,84 @@ def test_scan_flags_what_the_jail_would_also_stop():
     reasons = scan(PROBE)
     assert any("os" in r for r in reasons), reasons
     assert any("open" in r for r in reasons), reasons
+
+
+FORK_UNTIL_REFUSED = """
+import os, time
+children = []
+try:
+    while len(children) < 1000:
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(120)
+            os._exit(0)
+        children.append(pid)
+except OSError as error:
+    print("refused after", len(children), type(error).__name__)
+"""
+
+START_THREADS = """
+import threading
+threads = [threading.Thread(target=lambda: None) for _ in range(20)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print("started", len(threads), "threads")
+"""
+
+
+def _run(client, code):
+    """Run ``code`` in a started kernel; its stdout and error name (``""`` if none)."""
+    msg_id = client.execute(code)
+    out, error = [], ""
+    while True:
+        msg = client.get_iopub_msg(timeout=120)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream":
+            out.append(content["text"])
+        elif kind == "error":
+            error = content["ename"]
+        elif kind == "status" and content["execution_state"] == "idle":
+            return "".join(out), error
+
+
+def test_one_jail_exhausting_its_processes_leaves_another_alone(tmp_path, monkeypatch):
+    """Two submissions at once, no cgroup: a fork bomb in one does not stop the other.
+
+    Each jail runs as a user of its own, so the per-user process limit is
+    per submission (with one shared user, the bomb used up everyone's quota).
+    """
+    limits = Limits(memory_mb=1024, processes=48)
+    notebook_dir = tmp_path / "work"
+    ipc = tmp_path / "ipc"
+    for folder in (notebook_dir, ipc):
+        folder.mkdir()
+        os.chmod(folder, 0o777)
+    os.chmod(tmp_path, 0o755)
+    jupyter = tmp_path / "jupyter"
+    for name, uid in (("bomb", jail_uid(1)), ("honest", jail_uid(2))):
+        argv = kernel_argv(notebook_dir, [], ipc, limits, True, uid=uid)
+        spec_dir = install_kernelspec(jupyter, argv)
+        spec_dir.rename(spec_dir.with_name(name))
+    monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
+    managers = []
+    try:
+        clients = {}
+        for name in ("bomb", "honest"):
+            manager = KernelManager(kernel_name=name, transport="ipc", ip=str(ipc / name))
+            manager.start_kernel()
+            managers.append(manager)
+            clients[name] = manager.client()
+            clients[name].start_channels()
+            clients[name].wait_for_ready(timeout=240)
+        bombed, _ = _run(clients["bomb"], FORK_UNTIL_REFUSED)
+        assert bombed.startswith("refused after"), bombed
+        out, error = _run(clients["honest"], START_THREADS)
+        assert not error and out.strip() == "started 20 threads", (bombed, out, error)
+    finally:
+        for manager in managers:
+            manager.shutdown_kernel(now=True)

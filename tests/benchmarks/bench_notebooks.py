@@ -36,18 +36,13 @@ def time_autograde(assignment_id):
     """Seconds nbgrader's autograde takes on the solution (release and feedback excluded)."""
     with tempfile.TemporaryDirectory() as tmp:
         names = notebook_names(assignment_id)
-        submitted = Path(tmp) / "in"
+        workspace = Workspace(Path(tmp) / "ws")
+        workspace.generate(assignment_id)
+        # the workspace's submitted folder is in the layout `grade` takes as well
+        submitted = workspace.path("submitted", "s", assignment_id).parents[1]
         write_submission(
             submitted, "s", assignment_id, {n: solution(assignment_id, n) for n in names}
         )
-        workspace = Workspace(Path(tmp) / "ws")
-        workspace.generate(assignment_id)
-        target = workspace.path("submitted", "s", assignment_id)
-        target.mkdir(parents=True)
-        for name in names:
-            (target / f"{name}.ipynb").write_bytes(
-                (submitted / "s" / assignment_id / f"{name}.ipynb").read_bytes()
-            )
         start = time.perf_counter()
         result = workspace.api.autograde(assignment_id, "s", force=True, create=True)
         elapsed = time.perf_counter() - start

@@ -14,15 +14,27 @@ from autograder.sample_answers import EXPECTED_SCORES
 from tests.grading_helpers import grade_batch, points_lost_elsewhere, standard_batch
 
 
-def grading_tests(assignment_id, notebook_id, mistakes, variants, extra_submissions=None):
-    """``{name: fixture or test}`` for one assignment; ``graded`` grades one batch."""
+def grading_tests(
+    assignment_id, notebook_id, mistakes, variants, extra_submissions=None, cross=None
+):
+    """``{name: fixture or test}`` for one assignment; ``graded`` grades one batch.
+
+    ``cross`` maps names to ``({grade_id: code, ...}, losing_test)``: submissions
+    with several cells changed (a correct function calling a wrong one) that
+    may lose points on ``losing_test`` only.
+    """
     full_marks = dict(graded_cells(assignment_id, notebook_id))
     total = sum(full_marks.values())
+    cross = cross or {}
 
     @pytest.fixture(scope="module")
     def graded(tmp_path_factory):
+        from autograder.samples import solution
+
         submissions = standard_batch(assignment_id, notebook_id, mistakes, variants)
         submissions.update(extra_submissions or {})
+        for name, (answers, _) in cross.items():
+            submissions[f"cross_{name}"] = solution(assignment_id, notebook_id, answers)
         root = tmp_path_factory.mktemp(assignment_id)
         return grade_batch(root, submissions, assignment_id, notebook_id)
 
@@ -60,13 +72,23 @@ def grading_tests(assignment_id, notebook_id, mistakes, variants, extra_submissi
         others = points_lost_elsewhere(scores, own_test, full_marks)
         assert not others, f"mistake {name!r} in {grade_id} also lost points on {others}"
 
+    @pytest.mark.parametrize("name", sorted(cross))
+    def test_a_mistake_is_not_counted_twice(graded, name):
+        """A correct function that calls a wrong one loses nothing on its own test."""
+        cells, _, _ = graded
+        _, losing_test = cross[name]
+        scores = cells[f"cross_{name}"]
+        assert scores[losing_test] == 0, scores
+        others = points_lost_elsewhere(scores, losing_test, full_marks)
+        assert not others, f"{name!r} also lost points on {others}"
+
     def test_every_exercise_has_mistakes_and_variants():
         """At least three plausible mistakes and one correct variant per exercise."""
         for exercise in {g.removeprefix("test_") for g in full_marks}:
             assert sum(g == exercise for g, _ in mistakes.values()) >= 3, exercise
             assert any(g == exercise for g, _ in variants.values()), exercise
 
-    return {
+    tests = {
         "FULL_MARKS": full_marks,
         "graded": graded,
         "test_solution_gets_full_marks": test_solution_gets_full_marks,
@@ -80,3 +102,6 @@ def grading_tests(assignment_id, notebook_id, mistakes, variants, extra_submissi
             test_every_exercise_has_mistakes_and_variants
         ),
     }
+    if cross:
+        tests["test_a_mistake_is_not_counted_twice"] = test_a_mistake_is_not_counted_twice
+    return tests

@@ -1,0 +1,380 @@
+"""Answer key of assignment 05_triplet: triplet loss, mining, identification, verification.
+
+The triplet loss and semi-hard negatives are those of FaceNet (Schroff,
+Kalenichenko and Philbin, 2015, "FaceNet: A Unified Embedding for Face
+Recognition and Clustering", equations 1-3 and section 3.2), here with
+Euclidean rather than squared distances by default. The batch-hard loss is the
+one of Hermans, Beyer and Leibe (2017, "In Defense of the Triplet Loss for
+Person Re-Identification", equation 5). The four kinds of triplets follow the
+definitions of pytorch-metric-learning's ``TripletMarginMiner`` with
+``delta = d(a, n) - d(a, p)``. Identification by the k nearest neighbours,
+verification by the largest class diameter and the worked four-point example
+come from the course's metric-learning lecture; the centroid of a collection
+from the course's talk on collection embeddings.
+
+Each function is also the body of the solution cell of the same name in
+``solutions/05_triplet/triplet.ipynb``; ``tests/test_reference_sync.py`` fails
+when the two drift apart.
+"""
+
+import torch
+
+from course.checks import (
+    require_finite_tensors,
+    require_int_at_least,
+    require_int_tensor,
+    require_nonnegative_number,
+    require_rank,
+    require_same_shape,
+    require_shape,
+)
+
+__all__ = [
+    "batch_hard_triplet_loss",
+    "collection_embedding",
+    "knn_identify",
+    "max_cloud_diameter",
+    "mine_triplets",
+    "pairwise_distances",
+    "same_identity",
+    "toy_triplet_loss",
+    "triplet_loss",
+]
+
+
+def pairwise_distances(emb, squared=False):
+    """All Euclidean distances between the rows of ``emb``.
+
+    D[i, j] = ||emb[i] - emb[j]||_2          (squared=False)
+    D[i, j] = ||emb[i] - emb[j]||_2 ** 2     (squared=True)
+
+    Args:
+        emb: floating-point tensor (N, D): one embedding per row, finite.
+        squared: return squared distances instead.
+
+    Returns:
+        Tensor (N, N) of the dtype of ``emb``: symmetric, >= 0, exactly 0 on
+        the diagonal and wherever two rows are equal. Differentiable, with
+        finite gradients everywhere: where two rows coincide the distance
+        contributes a gradient of 0 (sqrt has an infinite slope at 0, so the
+        square root is only taken where the squared distance is positive).
+
+    Raises:
+        TypeError: ``emb`` is not a floating-point tensor.
+        ValueError: ``emb`` is not 2-D or holds a non-finite value.
+    """
+    require_finite_tensors(emb=emb)
+    require_rank("emb", emb, 2, "(N, D)")
+    difference = emb.unsqueeze(1) - emb.unsqueeze(0)  # (N, N, D)
+    squared_distance = difference.pow(2).sum(dim=2)
+    if squared:
+        return squared_distance
+    positive = squared_distance > 0
+    # Where the distance is 0, feed sqrt a harmless 1 and discard it: no 0 * inf = NaN.
+    safe = torch.where(positive, squared_distance, torch.ones_like(squared_distance))
+    return torch.where(positive, safe.sqrt(), torch.zeros_like(squared_distance))
+
+
+def triplet_loss(anchor, positive, negative, margin=1.0, squared=False):
+    """The triplet loss of FaceNet, averaged over a batch of triplets.
+
+    L = mean_i max(d(a_i, p_i) - d(a_i, n_i) + margin, 0)
+
+    with d the Euclidean distance (its square when ``squared``).
+
+    Args:
+        anchor, positive, negative: floating-point tensors (B, D), finite; row i
+            of the three is the i-th triplet.
+        margin: the finite number alpha >= 0 by which d(a, n) should exceed d(a, p).
+        squared: use squared Euclidean distances (as FaceNet does).
+
+    Returns:
+        0-d tensor: the mean hinge over the B triplets; 0 when B = 0 (no triplets).
+
+    Raises:
+        TypeError: an argument is not a floating-point tensor.
+        ValueError: the shapes differ or are not 2-D, a value is not finite, or
+            ``margin`` is not a finite number >= 0.
+    """
+    require_finite_tensors(anchor=anchor, positive=positive, negative=negative)
+    require_rank("anchor", anchor, 2, "(B, D)")
+    require_same_shape("positive", positive, "anchor", anchor)
+    require_same_shape("negative", negative, "anchor", anchor)
+    require_nonnegative_number("margin", margin)
+    d_ap = (anchor - positive).pow(2).sum(dim=1)
+    d_an = (anchor - negative).pow(2).sum(dim=1)
+    if not squared:
+        # sqrt only where positive, so that a == p or a == n gives a gradient of 0, not NaN.
+        d_ap = torch.where(d_ap > 0, torch.where(d_ap > 0, d_ap, 1.0).sqrt(), 0.0)
+        d_an = torch.where(d_an > 0, torch.where(d_an > 0, d_an, 1.0).sqrt(), 0.0)
+    losses = torch.relu(d_ap - d_an + margin)
+    if len(losses) == 0:
+        return losses.sum()  # 0, still attached to the graph
+    return losses.mean()
+
+
+def mine_triplets(emb, labels, margin, kind):
+    """The triplets (a, p, n) of one kind in a batch, in lexicographic order.
+
+    A triplet has p != a with labels[p] == labels[a], and labels[n] != labels[a].
+    With delta = d(a, n) - d(a, p) (Euclidean distances), the kinds are
+
+        "all"       delta <= margin           (every triplet with a positive loss or on the edge)
+        "hard"      delta <= 0                (the negative is no farther than the positive)
+        "semihard"  0 < delta <= margin       (farther, but inside the margin)
+        "easy"      delta > margin            (already satisfied: loss 0)
+
+    The work is bounded by the number of (anchor, positive) pairs times N, not N ** 3:
+    for each pair only the row of distances from its anchor is compared.
+
+    Args:
+        emb: floating-point tensor (N, D), finite. No gradient flows through mining.
+        labels: integer tensor (N,): the class of each row.
+        margin: a finite number >= 0.
+        kind: one of "all", "hard", "semihard", "easy".
+
+    Returns:
+        ``(a, p, n)``: three int64 tensors of the same length T (T may be 0),
+        sorted by a, then p, then n.
+
+    Raises:
+        TypeError: ``emb`` is not a floating-point tensor or ``labels`` not an integer one.
+        ValueError: bad shapes, a non-finite value, a bad ``margin`` or an unknown ``kind``.
+    """
+    require_finite_tensors(emb=emb)
+    require_rank("emb", emb, 2, "(N, D)")
+    require_int_tensor("labels", labels)
+    require_shape("labels", labels, (emb.shape[0],))
+    require_nonnegative_number("margin", margin)
+    if kind not in ("all", "hard", "semihard", "easy"):
+        raise ValueError(f"kind must be 'all', 'hard', 'semihard' or 'easy', got {kind!r}")
+    with torch.no_grad():
+        distances = torch.cdist(emb, emb)
+        same = labels.unsqueeze(0) == labels.unsqueeze(1)
+        is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
+        anchors, positives = is_positive.nonzero(as_tuple=True)  # row-major: sorted by (a, p)
+        # delta[k, n] for the k-th (anchor, positive) pair and every candidate negative n.
+        delta = distances[anchors] - distances[anchors, positives].unsqueeze(1)
+        if kind == "easy":
+            keep = delta > margin
+        else:
+            keep = delta <= margin
+            if kind == "hard":
+                keep &= delta <= 0
+            elif kind == "semihard":
+                keep &= delta > 0
+        keep &= ~same[anchors]  # the negative must have another label
+        pair, negatives = keep.nonzero(as_tuple=True)  # sorted by pair, then n
+    return anchors[pair], positives[pair], negatives
+
+
+def batch_hard_triplet_loss(emb, labels, margin):
+    """The batch-hard triplet loss of Hermans et al. (2017).
+
+    For each anchor a that has at least one positive and one negative in the batch:
+
+        L_a = max(max_{p: y_p = y_a, p != a} d(a, p) - min_{n: y_n != y_a} d(a, n) + margin, 0)
+
+    and the loss is the mean of L_a over those anchors (Euclidean distances).
+
+    Args:
+        emb: floating-point tensor (N, D), finite.
+        labels: integer tensor (N,).
+        margin: a finite number >= 0.
+
+    Returns:
+        0-d tensor, differentiable in ``emb`` with finite gradients (also when
+        embeddings coincide); 0 when no anchor has both a positive and a negative.
+
+    Raises:
+        TypeError: ``emb`` is not a floating-point tensor or ``labels`` not an integer one.
+        ValueError: bad shapes, a non-finite value or a bad ``margin``.
+    """
+    require_finite_tensors(emb=emb)
+    require_rank("emb", emb, 2, "(N, D)")
+    require_int_tensor("labels", labels)
+    require_shape("labels", labels, (emb.shape[0],))
+    require_nonnegative_number("margin", margin)
+    # torch.cdist's backward gives 0, not NaN, where two embeddings coincide.
+    distances = torch.cdist(emb, emb)
+    same = labels.unsqueeze(0) == labels.unsqueeze(1)
+    is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
+    # Masked entries are replaced, not multiplied, so they never win the max or the min.
+    hardest_positive = torch.where(is_positive, distances, -torch.inf).max(dim=1).values
+    hardest_negative = torch.where(~same, distances, torch.inf).min(dim=1).values
+    valid = is_positive.any(dim=1) & (~same).any(dim=1)
+    losses = torch.relu(hardest_positive[valid] - hardest_negative[valid] + margin)
+    if len(losses) == 0:
+        return distances.sum() * 0.0  # no triplet in the batch: 0, still attached to the graph
+    return losses.mean()
+
+
+def toy_triplet_loss(w, b=0.0, margin=5.0):
+    """The lecture's worked example: four points, a 1-D linear embedding, eight triplets.
+
+    Points A1 = -2, A2 = -1 (class A) and B1 = 1, B2 = 2 (class B), embedded as
+    e(x) = w * x + b. The loss is the sum over the eight triplets (a, p, n) with
+    p != a of the same class and n of the other class of
+
+        max(|e(a) - e(p)| - |e(a) - e(n)| + margin, 0).
+
+    For b = 0 and w > 0 it equals 4 max(5 - 2w, 0) + 2 max(5 - 3w, 0) + 2 max(5 - w, 0)
+    (margin 5); it does not depend on b.
+
+    Args:
+        w, b: numbers or floating-point tensors of any shapes that broadcast
+            together (a grid of w, say); gradients flow to tensors that require them.
+        margin: a finite number >= 0 (the lecture's alpha = 5).
+
+    Returns:
+        Tensor of the broadcast shape of ``w`` and ``b``.
+
+    Raises:
+        ValueError: ``margin`` is not a finite number >= 0.
+    """
+    require_nonnegative_number("margin", margin)
+    w = torch.as_tensor(w, dtype=w.dtype if torch.is_tensor(w) else torch.get_default_dtype())
+    b = torch.as_tensor(b, dtype=w.dtype)
+    points = torch.tensor([-2.0, -1.0, 1.0, 2.0], dtype=w.dtype)
+    classes = [0, 0, 1, 1]
+    e = w.unsqueeze(-1) * points + b.unsqueeze(-1)  # (..., 4)
+    total = torch.zeros(torch.broadcast_shapes(w.shape, b.shape), dtype=w.dtype)
+    for a in range(4):
+        for p in range(4):
+            for n in range(4):
+                if p != a and classes[p] == classes[a] and classes[n] != classes[a]:
+                    d_ap = (e[..., a] - e[..., p]).abs()
+                    d_an = (e[..., a] - e[..., n]).abs()
+                    total = total + torch.relu(d_ap - d_an + margin)
+    return total
+
+
+def knn_identify(query, gallery, gallery_labels, k, reject_distance=None):
+    """Identify each query by a majority vote of its k nearest gallery embeddings.
+
+    label(q) = the most frequent label among the k gallery rows nearest to q
+               (Euclidean distance; ties between labels go to the smallest label),
+               or -1 ("unknown") when the nearest gallery row is farther than
+               ``reject_distance``.
+
+    Args:
+        query: floating-point tensor (M, D), finite.
+        gallery: floating-point tensor (G, D), finite, with G >= k.
+        gallery_labels: integer tensor (G,) of labels >= 0.
+        k: an int, 1 <= k <= G.
+        reject_distance: None (never answer unknown) or a finite number >= 0:
+            a query whose nearest gallery row is at a distance > reject_distance
+            gets -1.
+
+    Returns:
+        int64 tensor (M,).
+
+    Raises:
+        TypeError: a tensor of the wrong kind.
+        ValueError: bad shapes, non-finite values, negative labels, a bad ``k``
+            or a bad ``reject_distance``.
+    """
+    require_finite_tensors(query=query, gallery=gallery)
+    require_rank("query", query, 2, "(M, D)")
+    require_rank("gallery", gallery, 2, "(G, D)")
+    if query.shape[1] != gallery.shape[1]:
+        raise ValueError(
+            f"query and gallery must have the same width D, got {tuple(query.shape)} "
+            f"and {tuple(gallery.shape)}"
+        )
+    require_int_tensor("gallery_labels", gallery_labels)
+    require_shape("gallery_labels", gallery_labels, (gallery.shape[0],))
+    require_int_at_least("k", k, 1)
+    if k > len(gallery):
+        raise ValueError(f"k must be at most the gallery size {len(gallery)}, got {k}")
+    if len(gallery_labels) and gallery_labels.min() < 0:
+        raise ValueError("gallery_labels must be >= 0 (-1 means unknown)")
+    if reject_distance is not None:
+        require_nonnegative_number("reject_distance", reject_distance)
+    distances = torch.cdist(query, gallery)  # (M, G)
+    order = distances.argsort(dim=1, stable=True)[:, :k]  # equal distances: lower index first
+    votes = torch.zeros(len(query), int(gallery_labels.max()) + 1, dtype=torch.int64)
+    votes.scatter_add_(1, gallery_labels[order], torch.ones_like(order))
+    identity = votes.argmax(dim=1)  # argmax returns the first (smallest) label among ties
+    if reject_distance is not None:
+        nearest = distances.gather(1, order[:, :1]).squeeze(1)
+        identity[nearest > reject_distance] = -1
+    return identity
+
+
+def max_cloud_diameter(emb, labels):
+    """The largest class diameter: the verification threshold of the lecture.
+
+    D = max over classes c of max_{i, j in c} ||emb[i] - emb[j]||
+
+    Args:
+        emb: floating-point tensor (N, D), finite, N >= 1.
+        labels: integer tensor (N,).
+
+    Returns:
+        0-d tensor of the dtype of ``emb``; 0 when every class has one member.
+
+    Raises:
+        TypeError: a tensor of the wrong kind.
+        ValueError: bad shapes, no rows, or a non-finite value.
+    """
+    require_finite_tensors(emb=emb)
+    require_rank("emb", emb, 2, "(N, D)")
+    require_int_tensor("labels", labels)
+    require_shape("labels", labels, (emb.shape[0],))
+    if len(emb) == 0:
+        raise ValueError("emb must hold at least one row, got shape (0, D)")
+    distances = torch.cdist(emb, emb, compute_mode="donot_use_mm_for_euclid_dist")
+    same = labels.unsqueeze(0) == labels.unsqueeze(1)
+    return torch.where(same, distances, torch.zeros_like(distances)).max()
+
+
+def same_identity(e1, e2, threshold):
+    """The lecture's verification rule: same person when the distance is below the threshold.
+
+    same = ||e1 - e2|| < threshold      (strictly)
+
+    Args:
+        e1, e2: floating-point tensors of the same shape, (D,) for one pair or
+            (M, D) for M pairs, finite.
+        threshold: a finite number >= 0 (the largest class diameter, say).
+
+    Returns:
+        bool tensor of shape ``e1.shape[:-1]``: 0-d for one pair, (M,) for M pairs.
+
+    Raises:
+        TypeError: an argument is not a floating-point tensor.
+        ValueError: the shapes differ or are not 1-D or 2-D, a value is not
+            finite, or ``threshold`` is not a finite number >= 0.
+    """
+    require_finite_tensors(e1=e1, e2=e2)
+    require_same_shape("e2", e2, "e1", e1)
+    if e1.dim() not in (1, 2):
+        raise ValueError(f"e1 and e2 must be (D,) or (M, D), got shape {tuple(e1.shape)}")
+    require_nonnegative_number("threshold", threshold)
+    return torch.linalg.vector_norm(e1 - e2, dim=-1) < threshold
+
+
+def collection_embedding(emb):
+    """The embedding of a collection: the centroid of its members' embeddings.
+
+    f(G) = 1/|G| * sum_{x in G} f(x)
+
+    Args:
+        emb: floating-point tensor (n, D) for one collection of n members, or
+            (..., n, D) for several collections of n members each; n >= 1, finite.
+
+    Returns:
+        Tensor (D,), or (..., D): the mean over the members (dimension -2).
+
+    Raises:
+        TypeError: ``emb`` is not a floating-point tensor.
+        ValueError: ``emb`` has fewer than 2 dimensions, no members, or a
+            non-finite value.
+    """
+    require_finite_tensors(emb=emb)
+    if emb.dim() < 2 or emb.shape[-2] == 0:
+        raise ValueError(
+            f"emb must be (n, D) or (..., n, D) with n >= 1 members, got shape {tuple(emb.shape)}"
+        )
+    return emb.mean(dim=-2)

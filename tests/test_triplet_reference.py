@@ -1,0 +1,401 @@
+"""Oracle tests for ``course/reference/triplet.py``.
+
+The oracles are independent of the reference code: ``torch.nn.TripletMarginLoss``
+(with ``eps=0``: it adds ``eps`` to the difference before the norm), ``torch.cdist``
+away from coinciding points, pytorch-metric-learning's ``TripletMarginMiner`` (one per
+kind) and ``BatchHardMiner`` + ``TripletMarginLoss`` with a plain Euclidean
+``LpDistance`` (its default normalises the embeddings) and a mean reducer (its
+default averages the non-zero losses only), scikit-learn's ``KNeighborsClassifier``,
+brute-force loops over triplets and pairs in plain Python, and the lecture's closed
+form of the four-point example, plus the argument checks promised by the docstrings.
+"""
+
+import itertools
+import math
+
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pytorch_metric_learning.distances import LpDistance
+from pytorch_metric_learning.losses import TripletMarginLoss as PmlTripletMarginLoss
+from pytorch_metric_learning.miners import BatchHardMiner, TripletMarginMiner
+from pytorch_metric_learning.reducers import MeanReducer
+from sklearn.neighbors import KNeighborsClassifier
+
+from course.reference.triplet import (
+    batch_hard_triplet_loss,
+    collection_embedding,
+    knn_identify,
+    max_cloud_diameter,
+    mine_triplets,
+    pairwise_distances,
+    same_identity,
+    toy_triplet_loss,
+    triplet_loss,
+)
+from course.triplet_model import collection_bound_rows, random_triplets
+from tests.benchmarks.bench_triplet_mining import compare_once, face_like_batch
+
+HYPOTHESIS = settings(deadline=None, max_examples=60, derandomize=True)
+KINDS = ("all", "hard", "semihard", "easy")
+
+
+def _batch(n, d, classes, seed, dtype=torch.float64):
+    generator = torch.Generator().manual_seed(seed)
+    emb = torch.randn(n, d, generator=generator, dtype=dtype)
+    labels = torch.randint(0, classes, (n,), generator=generator)
+    return emb, labels
+
+
+# ---------------------------------------------------------------- pairwise_distances
+
+
+@pytest.mark.parametrize("seed", range(5))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pairwise_distances_match_cdist(seed, dtype):
+    emb, _ = _batch(30, 7, 3, seed, dtype)
+    expected = torch.cdist(emb, emb, compute_mode="donot_use_mm_for_euclid_dist")
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    torch.testing.assert_close(pairwise_distances(emb), expected, atol=tol, rtol=tol)
+    torch.testing.assert_close(
+        pairwise_distances(emb, squared=True), expected**2, atol=tol, rtol=tol
+    )
+
+
+def test_pairwise_distances_gradients_are_finite_and_zero_at_coincidences():
+    emb = torch.tensor([[0.0, 0.0], [3.0, 4.0], [3.0, 4.0], [6.0, 8.0]], dtype=torch.float64)
+    emb.requires_grad_(True)
+    distances = pairwise_distances(emb)
+    assert torch.equal(distances.diagonal(), torch.zeros(4, dtype=torch.float64))
+    assert distances[1, 2] == 0
+    (grad,) = torch.autograd.grad(distances.sum(), emb)
+    # By hand: row i gets 2 * sum over rows j != x_i of (x_i - x_j) / |x_i - x_j|.
+    expected = torch.tensor([[-3.6, -4.8], [0.0, 0.0], [0.0, 0.0], [3.6, 4.8]], dtype=torch.float64)
+    torch.testing.assert_close(grad, expected)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pairwise_distances_gradient_matches_cdist_away_from_coincidences(seed):
+    emb, _ = _batch(12, 4, 2, seed)
+    weights = torch.randn(12, 12, dtype=torch.float64, generator=torch.Generator().manual_seed(9))
+    off = ~torch.eye(12, dtype=torch.bool)
+    x = emb.clone().requires_grad_(True)
+    (ours,) = torch.autograd.grad((pairwise_distances(x) * weights)[off].sum(), x)
+    y = emb.clone().requires_grad_(True)
+    (theirs,) = torch.autograd.grad((torch.cdist(y, y) * weights)[off].sum(), y)
+    torch.testing.assert_close(ours, theirs)
+
+
+def test_pairwise_distances_gradcheck_and_duplicates():
+    emb, _ = _batch(6, 3, 2, 0)
+    torch.autograd.gradcheck(pairwise_distances, (emb.clone().requires_grad_(True),))
+    twins = torch.cat([emb, emb]).requires_grad_(True)
+    (grad,) = torch.autograd.grad(pairwise_distances(twins).sum(), twins)
+    assert torch.isfinite(grad).all()
+
+
+def test_pairwise_distances_errors():
+    with pytest.raises(ValueError):
+        pairwise_distances(torch.zeros(3))
+    with pytest.raises(ValueError):
+        pairwise_distances(torch.tensor([[0.0, float("nan")]]))
+    with pytest.raises(TypeError):
+        pairwise_distances(torch.zeros(2, 2, dtype=torch.int64))
+
+
+# ---------------------------------------------------------------------- triplet_loss
+
+
+@pytest.mark.parametrize("margin", [0.1, 0.3, 1.0, 2.5])
+@pytest.mark.parametrize("seed", range(3))
+def test_triplet_loss_matches_torch(margin, seed):
+    generator = torch.Generator().manual_seed(seed)
+    a, p, n = (torch.randn(40, 6, generator=generator, dtype=torch.float64) for _ in range(3))
+    oracle = torch.nn.TripletMarginLoss(margin=margin, p=2, eps=0.0)
+    torch.testing.assert_close(triplet_loss(a, p, n, margin=margin), oracle(a, p, n))
+    # With torch's default eps = 1e-6 the two differ by at most about eps * sqrt(D).
+    default = torch.nn.TripletMarginLoss(margin=margin)(a, p, n)
+    assert abs(triplet_loss(a, p, n, margin=margin) - default) < 1e-5
+
+
+def test_triplet_loss_squared_by_hand():
+    a = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    p = torch.tensor([[3.0, 4.0], [1.0, 0.0], [1.0, 1.0]])
+    n = torch.tensor([[0.0, 2.0], [0.0, 1.5], [4.0, 5.0]])
+    assert triplet_loss(a, p, n).item() == pytest.approx(1.5)
+    assert triplet_loss(a, p, n, squared=True).item() == pytest.approx(22 / 3)
+    empty = torch.zeros(0, 2)
+    assert triplet_loss(empty, empty, empty).item() == 0.0
+
+
+def test_triplet_loss_gradient_is_finite_when_anchor_equals_positive():
+    a = torch.tensor([[1.0, 2.0]], requires_grad=True)
+    loss = triplet_loss(a, a.detach().clone(), torch.tensor([[1.5, 2.0]]), margin=1.0)
+    (grad,) = torch.autograd.grad(loss, a)
+    assert torch.isfinite(grad).all()
+
+
+def test_triplet_loss_errors():
+    x = torch.zeros(3, 2)
+    with pytest.raises(ValueError):
+        triplet_loss(x, x[:2], x)
+    with pytest.raises(ValueError):
+        triplet_loss(x, x, x, margin=-0.1)
+    with pytest.raises(ValueError):
+        triplet_loss(torch.zeros(3), torch.zeros(3), torch.zeros(3))
+
+
+# ------------------------------------------------------------------ toy_triplet_loss
+
+
+def _closed_form(w, margin=5.0):
+    w = abs(w)
+    return 4 * max(margin - 2 * w, 0) + 2 * max(margin - 3 * w, 0) + 2 * max(margin - w, 0)
+
+
+@given(
+    w=st.floats(-20, 20, allow_nan=False),
+    b=st.floats(-50, 50, allow_nan=False),
+    margin=st.floats(0, 10, allow_nan=False),
+)
+@HYPOTHESIS
+def test_toy_triplet_loss_equals_the_closed_form(w, b, margin):
+    got = toy_triplet_loss(torch.tensor(w, dtype=torch.float64), b, margin=margin)
+    assert got.item() == pytest.approx(_closed_form(w, margin), abs=1e-9 * (1 + abs(b)))
+
+
+def test_toy_triplet_loss_table_and_gradient():
+    assert toy_triplet_loss(0.0).item() == 40.0  # collapsed: 8 * alpha
+    assert toy_triplet_loss(5.0).item() == 0.0
+    grid = torch.linspace(0.01, 6, 50, dtype=torch.float64)
+    expected = torch.tensor([_closed_form(w) for w in grid.tolist()], dtype=torch.float64)
+    torch.testing.assert_close(toy_triplet_loss(grid), expected)
+    assert toy_triplet_loss(grid, torch.zeros(3, 1)).shape == (3, 50)
+    for w0, slope in ((0.5, -16.0), (2.0, -10.0), (3.0, -2.0), (6.0, 0.0)):
+        w = torch.tensor(w0, requires_grad=True)
+        (grad,) = torch.autograd.grad(toy_triplet_loss(w), w)
+        assert grad.item() == pytest.approx(slope)
+    with pytest.raises(ValueError):
+        toy_triplet_loss(1.0, margin=-1.0)
+
+
+# --------------------------------------------------------------------- mine_triplets
+
+
+def _pml_triplets(emb, labels, margin, kind):
+    miner = TripletMarginMiner(
+        margin=margin,
+        type_of_triplets=kind,
+        distance=LpDistance(normalize_embeddings=False, p=2, power=1),
+    )
+    return [t.tolist() for t in miner(emb, labels)]
+
+
+def _as_sorted_list(triplets):
+    return sorted(zip(*(t.tolist() for t in triplets), strict=True))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("n", "d", "classes", "margin"),
+    [(10, 2, 2, 0.5), (24, 4, 3, 0.2), (40, 8, 10, 1.0), (33, 3, 5, 0.0), (16, 1, 4, 3.0)],
+)
+def test_mine_triplets_matches_pytorch_metric_learning(kind, n, d, classes, margin):
+    for seed in range(3):
+        emb, labels = _batch(n, d, classes, seed)
+        ours = mine_triplets(emb, labels, margin, kind)
+        theirs = _pml_triplets(emb, labels, margin, kind)
+        assert _as_sorted_list(ours) == sorted(zip(*theirs, strict=True))
+        assert all(t.dtype == torch.int64 for t in ours)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_mine_triplets_are_in_lexicographic_order(kind):
+    emb, labels = _batch(30, 3, 4, 7)
+    a, p, n = mine_triplets(emb, labels, 0.5, kind)
+    listed = list(zip(a.tolist(), p.tolist(), n.tolist(), strict=True))
+    assert listed == sorted(listed)
+    assert len(set(listed)) == len(listed)
+
+
+def test_mine_triplets_brute_force_with_exact_ties():
+    xs, ys, margin = [0, 2, 5, 1, 3, 7], [0, 0, 0, 1, 1, 1], 2.0
+    emb = torch.tensor(xs, dtype=torch.float32).unsqueeze(1)
+    valid = [
+        (a, p, n)
+        for a, p, n in itertools.product(range(6), repeat=3)
+        if a != p and ys[a] == ys[p] and ys[n] != ys[a]
+    ]
+    delta = {t: abs(xs[t[0]] - xs[t[2]]) - abs(xs[t[0]] - xs[t[1]]) for t in valid}
+    rules = {
+        "all": lambda d: d <= margin,
+        "hard": lambda d: d <= 0,
+        "semihard": lambda d: 0 < d <= margin,
+        "easy": lambda d: d > margin,
+    }
+    for kind, rule in rules.items():
+        got = mine_triplets(emb, torch.tensor(ys), margin, kind)
+        assert list(zip(*(t.tolist() for t in got), strict=True)) == [
+            t for t in valid if rule(delta[t])
+        ]
+    # the kinds partition the valid triplets: all = hard + semihard, all + easy = every triplet
+    counts = {k: len(mine_triplets(emb, torch.tensor(ys), margin, k)[0]) for k in KINDS}
+    assert counts["all"] == counts["hard"] + counts["semihard"]
+    assert counts["all"] + counts["easy"] == len(valid) == 36
+
+
+def test_mine_triplets_edge_cases_and_errors():
+    emb, labels = _batch(8, 2, 3, 0)
+    for kind in KINDS:
+        assert len(mine_triplets(emb, torch.zeros(8, dtype=torch.int64), 1.0, kind)[0]) == 0
+        assert len(mine_triplets(emb[:1], labels[:1], 1.0, kind)[0]) == 0
+    with pytest.raises(ValueError):
+        mine_triplets(emb, labels, 1.0, "hardest")
+    with pytest.raises(ValueError):
+        mine_triplets(emb, labels[:3], 1.0, "all")
+    with pytest.raises(TypeError):
+        mine_triplets(emb, labels.float(), 1.0, "all")
+    with pytest.raises(ValueError):
+        mine_triplets(emb, labels, -1.0, "all")
+
+
+def test_benchmark_comparison_runs_and_agrees():
+    """The benchmark's own correctness check, on a small face-like batch."""
+    emb, labels = face_like_batch(64, per_class=4, dim=32, seed=0)
+    result = compare_once(emb, labels, margin=0.2, repeats=1)
+    assert result["identical"]
+    assert result["batch_hard_close"]
+
+
+# ----------------------------------------------------------- batch_hard_triplet_loss
+
+
+@pytest.mark.parametrize("margin", [0.0, 0.2, 1.0])
+@pytest.mark.parametrize(("n", "classes"), [(12, 3), (40, 10), (25, 2), (9, 9)])
+def test_batch_hard_matches_pytorch_metric_learning(margin, n, classes):
+    distance = LpDistance(normalize_embeddings=False, p=2, power=1)
+    miner = BatchHardMiner(distance=distance)
+    loss_fn = PmlTripletMarginLoss(margin=margin, distance=distance, reducer=MeanReducer())
+    for seed in range(3):
+        emb, labels = _batch(n, 5, classes, seed)
+        theirs = loss_fn(emb, labels, miner(emb, labels))
+        torch.testing.assert_close(batch_hard_triplet_loss(emb, labels, margin), theirs)
+
+
+def test_batch_hard_by_brute_force_and_gradients():
+    emb, labels = _batch(15, 3, 4, 1)
+    labels[0] = 99  # a class with one member: skipped as an anchor
+    margin = 0.7
+    losses = []
+    for a in range(15):
+        pos = [math.dist(emb[a], emb[p]) for p in range(15) if p != a and labels[p] == labels[a]]
+        neg = [math.dist(emb[a], emb[n]) for n in range(15) if labels[n] != labels[a]]
+        if pos and neg:
+            losses.append(max(max(pos) - min(neg) + margin, 0.0))
+    assert batch_hard_triplet_loss(emb, labels, margin).item() == pytest.approx(
+        sum(losses) / len(losses)
+    )
+    twins = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], requires_grad=True)
+    loss = batch_hard_triplet_loss(twins, torch.tensor([0, 0, 1]), 2.0)
+    assert loss.item() == pytest.approx(2 - math.sqrt(2), abs=1e-6)
+    (grad,) = torch.autograd.grad(loss, twins)
+    assert torch.isfinite(grad).all()
+    assert batch_hard_triplet_loss(emb, torch.zeros(15, dtype=torch.int64), 1.0).item() == 0.0
+
+
+# -------------------------------------------------------------------- knn_identify
+
+
+@pytest.mark.parametrize("k", [1, 3, 5, 8])
+@pytest.mark.parametrize("seed", range(4))
+def test_knn_identify_matches_sklearn(k, seed):
+    generator = torch.Generator().manual_seed(seed)
+    centres = torch.randn(4, 5, generator=generator, dtype=torch.float64) * 2
+    gallery_labels = torch.randint(0, 4, (50,), generator=generator)
+    gallery = centres[gallery_labels] + torch.randn(50, 5, generator=generator, dtype=torch.float64)
+    query = torch.randn(40, 5, generator=generator, dtype=torch.float64) * 2
+    oracle = KNeighborsClassifier(n_neighbors=k, algorithm="brute").fit(gallery, gallery_labels)
+    expected = torch.as_tensor(oracle.predict(query))
+    assert torch.equal(knn_identify(query, gallery, gallery_labels * 1, k), expected)
+
+
+def test_knn_identify_ties_and_rejection():
+    got = knn_identify(
+        torch.tensor([[0.5, 0.0]]),
+        torch.tensor([[0.0, 0.0], [2.0, 0.0], [-3.0, 0.0]]),
+        torch.tensor([5, 2, 9]),
+        2,
+    )
+    assert got.tolist() == [2]  # one vote each: the smallest label
+    gallery = torch.tensor([[0.0, 0.0], [-1.0, 0.0], [10.0, 0.0]])
+    query = torch.tensor([[3.0, 4.0], [3.0, 4.1], [9.0, 0.0]])
+    labels = torch.tensor([0, 0, 1])
+    assert knn_identify(query, gallery, labels, 1, reject_distance=5.0).tolist() == [0, -1, 1]
+    assert knn_identify(query, gallery, labels, 2, reject_distance=5.0).tolist() == [0, -1, 0]
+    assert knn_identify(query, gallery, labels, 2).dtype == torch.int64
+    for bad in (0, 4):
+        with pytest.raises(ValueError):
+            knn_identify(query, gallery, labels, bad)
+    with pytest.raises(ValueError):
+        knn_identify(query, gallery, torch.tensor([0, -1, 1]), 1)
+    with pytest.raises(ValueError):
+        knn_identify(query, gallery, labels, 1, reject_distance=-1.0)
+
+
+# ---------------------------------------------- max_cloud_diameter, same_identity
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_max_cloud_diameter_brute_force(seed):
+    emb, labels = _batch(25, 3, 4, seed)
+    expected = max(
+        (math.dist(emb[i], emb[j]) for i in range(25) for j in range(25) if labels[i] == labels[j]),
+        default=0.0,
+    )
+    assert max_cloud_diameter(emb, labels).item() == pytest.approx(expected, rel=1e-12)
+    assert max_cloud_diameter(emb[:4], torch.arange(4)).item() == 0.0
+    with pytest.raises(ValueError):
+        max_cloud_diameter(torch.zeros(0, 2), torch.zeros(0, dtype=torch.int64))
+
+
+def test_same_identity_rule():
+    e1 = torch.tensor([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    e2 = torch.tensor([[3.0, 4.0], [3.0, 3.9], [1.0, 1.0]])
+    assert same_identity(e1, e2, 5.0).tolist() == [False, True, True]
+    one = same_identity(torch.zeros(2), torch.tensor([0.6, 0.8]), 1.5)
+    assert one.shape == () and one.dtype == torch.bool and bool(one)
+    with pytest.raises(ValueError):
+        same_identity(e1, e2[:2], 1.0)
+    with pytest.raises(ValueError):
+        same_identity(e1, e2, -1.0)
+
+
+# ---------------------------------------------------------------- collections
+
+
+def test_collection_embedding_is_the_mean():
+    emb, _ = _batch(7, 4, 1, 0)
+    torch.testing.assert_close(collection_embedding(emb), emb.sum(0) / 7)
+    batched = torch.randn(3, 5, 7, 4, dtype=torch.float64)
+    torch.testing.assert_close(collection_embedding(batched), batched.mean(dim=2))
+    for bad in (torch.zeros(3), torch.zeros(0, 3)):
+        with pytest.raises(ValueError):
+            collection_embedding(bad)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_collection_bound_always_holds(seed):
+    emb, labels = _batch(90, 6, 3, seed)
+    rows = collection_bound_rows(emb, labels, collection_embedding, size=8, seed=seed)
+    assert len(rows) == 6
+    assert all(row["holds"] for row in rows)
+    for row in rows:
+        assert row["right"] == pytest.approx(2 * max(row["m"], row["cross"]))
+
+
+def test_random_triplets_are_valid():
+    labels = torch.tensor([0, 0, 1, 1, 1, 2])
+    a, p, n = random_triplets(labels, torch.Generator().manual_seed(0))
+    assert a.tolist() == [0, 1, 2, 3, 4]  # the anchor of class 2 has no positive
+    assert (labels[a] == labels[p]).all() and (a != p).all() and (labels[a] != labels[n]).all()

@@ -14,12 +14,15 @@ STUDENTS = ("solution", "partly_wrong", "untouched")
 def score_table(result):
     """The demo's table: one line per assignment and sample student."""
     totals = result.totals()
-    lines = [f"{'assignment':<12} {'student':<14} {'score':>6} {'max':>6}"]
-    for assignment_id in sorted({a for _, a in totals}):
+    assignments = sorted({a for _, a in totals})
+    width = max(len("assignment"), *map(len, assignments))
+    lines = [f"{'assignment':<{width}} {'student':<14} {'score':>6} {'max':>6}"]
+    for assignment_id in assignments:
         for student_id in STUDENTS:
             if (student_id, assignment_id) in totals:
                 score, max_score = totals[(student_id, assignment_id)]
-                lines.append(f"{assignment_id:<12} {student_id:<14} {score:>6g} {max_score:>6g}")
+                fields = f"{assignment_id:<{width}} {student_id:<14}"
+                lines.append(f"{fields} {score:>6g} {max_score:>6g}")
     return "\n".join(lines)
 
 

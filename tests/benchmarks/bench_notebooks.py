@@ -70,12 +70,14 @@ def main():
                     "pipeline_one_student_s": round(pipeline_s, 2),
                 }
             )
+    width = max(len("assignment"), *(len(row["assignment"]) for row in rows))
     print(
-        f"{'assignment':<12} {'run (s)':>8} {'autograde (s)':>14} {'grade cmd, 1 student (s)':>25}"
+        f"{'assignment':<{width}} {'run (s)':>8} {'autograde (s)':>14}"
+        f" {'grade cmd, 1 student (s)':>25}"
     )
     for row in rows:
         print(
-            f"{row['assignment']:<12} {row['run_s']:>8.1f} {row['autograde_s']:>14.1f}"
+            f"{row['assignment']:<{width}} {row['run_s']:>8.1f} {row['autograde_s']:>14.1f}"
             f" {row['pipeline_one_student_s']:>25.1f}"
         )
     out = BUILD / "bench" / "notebooks.json"

@@ -154,7 +154,8 @@ def mine_triplets(emb, labels, margin, kind):
         is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
         anchors, positives = is_positive.nonzero(as_tuple=True)  # row-major: sorted by (a, p)
         # delta[k, n] for the k-th (anchor, positive) pair and every candidate negative n.
-        delta = distances[anchors] - distances[anchors, positives].unsqueeze(1)
+        # (index_select gathers whole rows; it is several times faster than [] indexing.)
+        delta = distances.index_select(0, anchors) - distances[anchors, positives].unsqueeze(1)
         if kind == "easy":
             keep = delta > margin
         else:
@@ -163,9 +164,10 @@ def mine_triplets(emb, labels, margin, kind):
                 keep &= delta <= 0
             elif kind == "semihard":
                 keep &= delta > 0
-        keep &= ~same[anchors]  # the negative must have another label
+        # The negative must have another label than the anchor.
+        keep &= labels.index_select(0, anchors).unsqueeze(1) != labels.unsqueeze(0)
         pair, negatives = keep.nonzero(as_tuple=True)  # sorted by pair, then n
-    return anchors[pair], positives[pair], negatives
+    return anchors.index_select(0, pair), positives.index_select(0, pair), negatives
 
 
 def batch_hard_triplet_loss(emb, labels, margin):

@@ -6,7 +6,8 @@ Batches are face-like, as in the lecture's MegaFace (many people, few photos
 each): P = N / 4 classes of K = 4 embeddings each, N = 64, 128, 256, 512, 1024,
 D = 64, float32, standard normal embeddings scaled to unit length, margin 0.2.
 
-For each N it times, as the median of several runs on one thread:
+For each N it times, as the best of several runs on one thread (the run least
+disturbed by other work on the machine, as in bench_pearson.py):
 
 * ``mine_triplets(emb, labels, margin, kind)`` for the four kinds against
   ``TripletMarginMiner(margin, kind, distance=LpDistance(normalize_embeddings=False))``
@@ -54,13 +55,13 @@ def face_like_batch(n, per_class=PER_CLASS, dim=DIM, seed=0):
     return emb, labels
 
 
-def _median_time(function, repeats):
-    times = []
+def _best_time(function, repeats):
+    best = float("inf")
     for _ in range(repeats):
         start = time.perf_counter()
         function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def _triplet_set(triplets):
@@ -106,10 +107,10 @@ def compare_once(emb, labels, margin=MARGIN, repeats=3):
         "classes": int(labels.unique().numel()),
         "triplets": counts,
         "identical": bool(identical),
-        "mine_ours_s": _median_time(ours_all_kinds, repeats),
-        "mine_theirs_s": _median_time(theirs_all_kinds, repeats),
-        "batch_hard_ours_s": _median_time(ours_batch_hard, repeats),
-        "batch_hard_theirs_s": _median_time(theirs_batch_hard, repeats),
+        "mine_ours_s": _best_time(ours_all_kinds, repeats),
+        "mine_theirs_s": _best_time(theirs_all_kinds, repeats),
+        "batch_hard_ours_s": _best_time(ours_batch_hard, repeats),
+        "batch_hard_theirs_s": _best_time(theirs_batch_hard, repeats),
         "batch_hard_close": bool(torch.allclose(ours_loss, theirs_loss, atol=1e-5, rtol=1e-5)),
     }
 
@@ -119,7 +120,7 @@ def main():
     rows = []
     print(
         f"face-like batches: N / {PER_CLASS} classes x {PER_CLASS} embeddings, D = {DIM}, "
-        f"unit length, float32, margin {MARGIN}, 1 thread; median of runs\n"
+        f"unit length, float32, margin {MARGIN}, 1 thread; best of runs\n"
     )
     header = (
         f"{'N':>5} {'classes':>7} {'valid triplets':>14} {'mine ours':>10} {'mine pml':>10} "

@@ -164,8 +164,7 @@ def mine_triplets(emb, labels, margin, kind):
                 keep &= delta <= 0
             elif kind == "semihard":
                 keep &= delta > 0
-        # The negative must have another label than the anchor.
-        keep &= labels.index_select(0, anchors).unsqueeze(1) != labels.unsqueeze(0)
+        keep &= ~same.index_select(0, anchors)  # the negative must have another label
         pair, negatives = keep.nonzero(as_tuple=True)  # sorted by pair, then n
     return anchors.index_select(0, pair), positives.index_select(0, pair), negatives
 

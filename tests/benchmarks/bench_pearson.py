@@ -25,15 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from course.ratings import synthetic_movielens  # noqa: E402
 from course.reference.collaborative import pearson_user_similarity  # noqa: E402
-
-
-def _best_time(function, repeats):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+from tests.benchmarks.timing import best_time  # noqa: E402
 
 
 def compare_with_surprise(n_users=943, n_items=1682, n_ratings=100_000, seed=0, repeats=3):
@@ -54,9 +46,9 @@ def compare_with_surprise(n_users=943, n_items=1682, n_ratings=100_000, seed=0, 
 
     ours_s = surprise_s = float("inf")
     for _ in range(repeats):  # interleaved, so that both see the same machine load
-        seconds, W = _best_time(lambda: pearson_user_similarity(R), 1)
+        seconds, W = best_time(lambda: pearson_user_similarity(R), 1)
         ours_s = min(ours_s, seconds)
-        seconds, S = _best_time(lambda: pearson(trainset.n_users, trainset.ir, 1), 1)
+        seconds, S = best_time(lambda: pearson(trainset.n_users, trainset.ir, 1), 1)
         surprise_s = min(surprise_s, seconds)
 
     # surprise's inner ids follow the order in which users first appear: map them to rows.

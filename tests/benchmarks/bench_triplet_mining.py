@@ -25,7 +25,6 @@ over sizes of (our time / their time) for mining (the four kinds together), and
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -39,6 +38,7 @@ from pytorch_metric_learning.miners import BatchHardMiner, TripletMarginMiner  #
 from pytorch_metric_learning.reducers import MeanReducer  # noqa: E402
 
 from course.reference.triplet import batch_hard_triplet_loss, mine_triplets  # noqa: E402
+from tests.benchmarks.timing import best_time  # noqa: E402
 
 KINDS = ("all", "hard", "semihard", "easy")
 SIZES = (64, 128, 256, 512, 1024)
@@ -53,15 +53,6 @@ def face_like_batch(n, per_class=PER_CLASS, dim=DIM, seed=0):
     labels = torch.arange(n // per_class).repeat_interleave(per_class)
     emb = torch.nn.functional.normalize(torch.randn(len(labels), dim, generator=generator), dim=1)
     return emb, labels
-
-
-def _best_time(function, repeats):
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def _triplet_set(triplets):
@@ -107,10 +98,10 @@ def compare_once(emb, labels, margin=MARGIN, repeats=3):
         "classes": int(labels.unique().numel()),
         "triplets": counts,
         "identical": bool(identical),
-        "mine_ours_s": _best_time(ours_all_kinds, repeats),
-        "mine_theirs_s": _best_time(theirs_all_kinds, repeats),
-        "batch_hard_ours_s": _best_time(ours_batch_hard, repeats),
-        "batch_hard_theirs_s": _best_time(theirs_batch_hard, repeats),
+        "mine_ours_s": best_time(ours_all_kinds, repeats)[0],
+        "mine_theirs_s": best_time(theirs_all_kinds, repeats)[0],
+        "batch_hard_ours_s": best_time(ours_batch_hard, repeats)[0],
+        "batch_hard_theirs_s": best_time(theirs_batch_hard, repeats)[0],
         "batch_hard_close": bool(torch.allclose(ours_loss, theirs_loss, atol=1e-5, rtol=1e-5)),
     }
 

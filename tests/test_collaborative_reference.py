@@ -104,7 +104,9 @@ def test_user_similarity_equals_surprise_pearson(medium):
     assert (W - S)[off].abs().max() <= 1e-12
     # surprise puts 1 on the whole diagonal; here it is 1 where the user's ratings vary
     varies = torch.tensor([torch.unique(row[~torch.isnan(row)]).numel() > 1 for row in R])
-    assert torch.allclose(W.diag()[varies], torch.ones(int(varies.sum()), dtype=torch.float64))
+    assert torch.allclose(
+        W.diag()[varies], torch.ones(int(varies.sum()), dtype=torch.float64), rtol=0, atol=1e-12
+    )
     assert (S.diag() == 1).all()
 
 
@@ -135,7 +137,7 @@ def test_min_support_and_zero_variance_conventions():
     trainset, user_rows, _ = surprise_trainset(R)
     S = surprise_matrix(pearson(trainset.n_users, trainset.ir, 1), user_rows, 5)
     off = ~torch.eye(5, dtype=torch.bool)
-    assert torch.allclose(W[off], S[off], atol=1e-12)
+    assert torch.allclose(W[off], S[off], rtol=0, atol=1e-12)
     assert (W[1] == 0).all() and (W[:, 1] == 0).all()  # one rating: no pair has 2 co-rated
     assert (W[2] == 0).all() and (W[:, 2] == 0).all()  # constant: zero variance everywhere
     assert W[0, 3] == pytest.approx(-1.0)  # (5, 3) against (1, 4) on items 0 and 1
@@ -150,15 +152,45 @@ def test_similarity_equals_the_loop_formula(seed):
     R = random_ratings(12, 9, density=0.35 + 0.1 * (seed % 3), seed=seed, half_stars=seed % 2 == 1)
     R[seed % 12] = NAN  # a user with no rating
     R[:, seed % 9] = NAN  # an item nobody rated
-    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), atol=1e-12)
-    assert torch.allclose(cf.pearson_item_similarity(R), loop_pearson(R.T), atol=1e-12)
+    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(cf.pearson_item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
+
+
+def test_similarity_of_real_valued_ratings_equals_the_loop_formula():
+    """Ratings that are not whole or half stars take the float64 products: the loop oracle."""
+    g = torch.Generator().manual_seed(11)
+    R = 1 + 4 * torch.rand(14, 10, generator=g, dtype=torch.float64)
+    R[torch.rand(14, 10, generator=g) < 0.4] = NAN
+    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(cf.pearson_item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
+
+
+def test_similarity_of_large_whole_numbers_beyond_float32_equals_the_loop_formula():
+    """Whole numbers whose sums of squares pass 2**24 must not take the float32 products."""
+    g = torch.Generator().manual_seed(12)
+    R = torch.randint(-3000, 3000, (10, 12), generator=g).to(torch.float64) * 2 + 1  # odd
+    R[torch.rand(10, 12, generator=g) < 0.2] = NAN
+    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("half_stars", [False, True])
+def test_similarity_with_popular_and_rare_items_equals_the_loop_formula(half_stars):
+    """A long tail: popular items and rare ones (computed apart inside) add up right."""
+    g = torch.Generator().manual_seed(13)
+    popularity = torch.linspace(0.95, 0.02, 40, dtype=torch.float64)  # per item
+    keep = torch.rand(36, 40, generator=g, dtype=torch.float64) < popularity
+    R = torch.where(keep, random_ratings(36, 40, 1.0, seed=13, half_stars=half_stars), NAN)
+    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(
+        cf.pearson_user_similarity(R.float()).double(), loop_pearson(R), atol=1e-6
+    )
 
 
 def test_similarity_survives_large_offsets():
     """Ratings near 1e6 (constant plus small spread): shifting keeps 1e-9 accuracy."""
     R = random_ratings(15, 20, density=0.6, seed=7, half_stars=True)
     shifted = cf.pearson_user_similarity(R + 1e6)
-    assert torch.allclose(shifted, cf.pearson_user_similarity(R), atol=1e-9)
+    assert torch.allclose(shifted, cf.pearson_user_similarity(R), rtol=0, atol=1e-9)
 
 
 def test_similarity_dtype_and_shape():
@@ -166,7 +198,7 @@ def test_similarity_dtype_and_shape():
     R = random_ratings(10, 14, density=0.5, seed=1)
     W32 = cf.pearson_user_similarity(R.float())
     assert W32.dtype == torch.float32 and W32.shape == (10, 10)
-    assert torch.allclose(W32.double(), cf.pearson_user_similarity(R), atol=1e-6)
+    assert torch.allclose(W32.double(), cf.pearson_user_similarity(R), rtol=0, atol=1e-6)
     assert cf.pearson_item_similarity(R.float()).shape == (14, 14)
     assert cf.pearson_user_similarity(torch.empty(0, 3)).shape == (0, 0)
 

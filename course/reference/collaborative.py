@@ -72,31 +72,82 @@ def pearson_user_similarity(R):
     """
     require_float_tensor("R", R)
     require_rank("R", R, 2, "(users, items)")
-    if torch.isinf(R).any():
+    n_users, n_items = R.shape
+    # The known ratings as a list, row by row: user[k] rated item[k] with r[k].
+    known = (~torch.isnan(R)).reshape(-1).nonzero().squeeze(1)
+    user, item = known // n_items, known % n_items
+    r = R.reshape(-1)[known].to(torch.float64)
+    if torch.isinf(r).any():
         raise ValueError("R must hold ratings or nan (not rated), got an infinity")
-    rated = ~torch.isnan(R)
-    M = rated.to(torch.float64)
     # Pearson ignores a constant added to all of a user's ratings. Shifting each
     # user by their mean rating, rounded to an integer, keeps the sums below
     # small, so that "sum of squares minus square of sum" does not lose digits
-    # to cancellation; and star ratings stay whole or half numbers, whose sums
-    # are exact in float64, so an exactly zero covariance comes out as 0.
-    R64 = torch.where(rated, R.to(torch.float64), 0.0)
-    shift = torch.round(R64.sum(1, keepdim=True) / M.sum(1, keepdim=True).clamp(min=1))
-    X = torch.where(rated, R64 - shift, 0.0)
-    n = M @ M.T  # n[u, v] = |I_uv|
-    s = X @ M.T  # s[u, v] = sum of u's ratings over I_uv
-    ss = (X * X) @ M.T  # ss[u, v] = sum of squares of u's ratings over I_uv
-    cross = X @ X.T  # cross[u, v] = sum over I_uv of r_ui * r_vi
-    safe_n = n.clamp(min=1)
-    covariance = cross - s * s.T / safe_n
-    variance = (ss - s * s / safe_n).clamp(min=0)
-    # A variance within rounding error of 0 is 0: the ratings over I_uv are constant.
-    constant = variance <= 1e-12 * ss
-    defined = (n >= 2) & ~constant & ~constant.T
-    denominator = torch.sqrt(variance * variance.T)
-    W = torch.where(defined, covariance / torch.where(defined, denominator, 1.0), 0.0)
-    return W.clamp(-1.0, 1.0).to(R.dtype)
+    # to cancellation; and whole or half stars stay multiples of 1/2.
+    count = torch.bincount(user, minlength=n_users)
+    shift = torch.round(torch.bincount(user, weights=r, minlength=n_users) / count.clamp(min=1))
+    x = r - shift[user]
+    # Products of multiples of 1/2 are multiples of 1/4, and float32 holds every
+    # multiple of 1/4 below 2**22 exactly, in any order of summation. When all
+    # sums below stay under that bound, float32 products, which run faster than
+    # float64 ones, give the same exact sums.
+    largest = float(x.abs().max()) if len(x) else 0.0
+    exact = torch.equal(2 * x, torch.round(2 * x)) and n_items * max(largest, 1.0) ** 2 < 2**22
+    dtype = torch.float32 if exact else torch.float64
+    x = x.to(dtype)
+
+    # With M the 0/1 mask of known ratings and X the shifted ratings (0 where
+    # unknown), the sums over co-rated items I_uv are matrix products:
+    #   n[u, v]     = |I_uv|                        = (M M^T)[u, v]
+    #   s[u, v]     = sum over I_uv of x_ui         = (X M^T)[u, v]
+    #   ss[u, v]    = sum over I_uv of x_ui^2       = (X^2 M^T)[u, v]
+    #   cross[u, v] = sum over I_uv of x_ui * x_vi  = (X X^T)[u, v]
+    # Each product is a sum over items, so it can be split by items. Items
+    # rated by at least a tenth of the users go through dense products, where
+    # BLAS does the most work per second; the long tail of rarely rated items
+    # through sparse ones, whose cost grows with the number of ratings rather
+    # than with users x items.
+    popular = torch.bincount(item, minlength=n_items) >= n_users / 10
+
+    def products(columns, sparse):
+        """The four products' left and right factors over the items where ``columns`` is True."""
+        keep = columns[item].nonzero().squeeze(1)
+        u, xs = user[keep], x[keep]
+        j = (torch.cumsum(columns, 0) - 1)[item[keep]]  # the item's column in this part
+        shape = (n_users, int(columns.sum()))
+
+        def by_user(values):  # (users, items of this part), 0 where not rated
+            if sparse:
+                return torch.sparse_coo_tensor(
+                    torch.stack([u, j]), values, shape, is_coalesced=True, check_invariants=False
+                )
+            return torch.zeros(shape, dtype=dtype).index_put_((u, j), values)
+
+        def by_item(values):  # (items of this part, users): the transposed layout
+            return torch.zeros(shape[::-1], dtype=dtype).index_put_((j, u), values)
+
+        M, X, MT = by_user(torch.ones_like(xs)), by_user(xs), by_item(torch.ones_like(xs))
+        return [(M, MT), (X, MT), (by_user(xs * xs), MT), (X, by_item(xs))]
+
+    sums = [left @ right for left, right in products(popular, sparse=False)]
+    for total, (left, right) in zip(sums, products(~popular, sparse=True), strict=True):
+        total.addmm_(left, right)
+    n, s, ss, cross = (total.to(torch.float64) for total in sums)
+    # n times the centred sums of (1), with the means over I_uv:
+    #   n sum (x_ui - m_u)(x_vi - m_v) = n cross - s s^T,   n sum (x_ui - m_u)^2 = n ss - s^2.
+    # Both are exact when the sums are (they hold no division), so that an
+    # exactly zero covariance or variance comes out as 0. In place where
+    # possible: each new (users, users) tensor costs a fresh allocation.
+    covariance = cross.mul_(n).addcmul_(s, s.T, value=-1)
+    n_ss = ss.mul_(n)
+    tolerance = 1e-12 * n_ss
+    variance = n_ss.addcmul_(s, s, value=-1)
+    # A variance within rounding error of 0 is 0: u's ratings over I_uv are
+    # constant, or there are fewer than 2 of them. Such pairs get 0.
+    defined = variance > tolerance
+    defined = defined & defined.T
+    denominator = torch.where(defined, variance * variance.T, 1.0).sqrt_()
+    W = covariance.div_(denominator).masked_fill_(~defined, 0.0)
+    return W.clamp_(-1.0, 1.0).to(R.dtype)
 
 
 def pearson_item_similarity(R):

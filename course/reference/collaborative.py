@@ -131,14 +131,15 @@ def pearson_user_similarity(R):
     sums = [left @ right for left, right in products(popular, sparse=False)]
     for total, (left, right) in zip(sums, products(~popular, sparse=True), strict=True):
         total.addmm_(left, right)
-    n, s, ss, cross = (total.to(torch.float64) for total in sums)
+    n, s, ss, cross = sums
     # n times the centred sums of (1), with the means over I_uv:
     #   n sum (x_ui - m_u)(x_vi - m_v) = n cross - s s^T,   n sum (x_ui - m_u)^2 = n ss - s^2.
     # Both are exact when the sums are (they hold no division), so that an
-    # exactly zero covariance or variance comes out as 0. In place where
-    # possible: each new (users, users) tensor costs a fresh allocation.
-    covariance = cross.mul_(n).addcmul_(s, s.T, value=-1)
-    n_ss = ss.mul_(n)
+    # exactly zero covariance or variance comes out as 0. They are formed in
+    # float64, in place where possible (each new (users, users) tensor costs a
+    # fresh allocation); n and s are promoted inside each operation.
+    covariance = cross.to(torch.float64).mul_(n).addcmul_(s, s.T, value=-1)
+    n_ss = ss.to(torch.float64).mul_(n)
     tolerance = 1e-12 * n_ss
     variance = n_ss.addcmul_(s, s, value=-1)
     # A variance within rounding error of 0 is 0: u's ratings over I_uv are

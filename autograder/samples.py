@@ -1,17 +1,17 @@
-"""Sample submissions built from the released notebooks.
+"""Submissions built from the released notebooks.
 
 A submission is a released (student) notebook whose solution cells have been
-filled in. ``solution`` fills them with the instructor's solution code,
-``untouched`` leaves the notebook as released, and ``with_answers`` fills the
-cells named in a mapping with any code (a student's mistake, say) and the rest
-with the solution.
+filled in. ``solution`` fills them with the instructor's solution code (except
+the cells given in ``overrides``), ``untouched`` leaves the notebook as
+released, and ``with_answers`` fills the cells named in a mapping with any
+code. The answers themselves live in ``autograder/answers/``.
 """
 
 from pathlib import Path
 
 import nbformat
 
-from autograder.paths import NOTEBOOKS, SOLUTIONS, notebook_names
+from autograder.paths import NOTEBOOKS, SOLUTIONS
 
 SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
@@ -61,23 +61,3 @@ def write_submission(root, student_id, assignment_id, notebooks):
     for notebook_id, notebook in notebooks.items():
         nbformat.write(notebook, folder / f"{notebook_id}.ipynb")
     return folder
-
-
-def demo_submissions(root, assignment_id, partly_wrong):
-    """Write the three demo students of one assignment under ``root``.
-
-    ``partly_wrong`` maps notebook ids to ``{grade_id: code}`` overrides.
-    """
-    names = notebook_names(assignment_id)
-    write_submission(
-        root, "solution", assignment_id, {n: solution(assignment_id, n) for n in names}
-    )
-    write_submission(
-        root, "untouched", assignment_id, {n: untouched(assignment_id, n) for n in names}
-    )
-    write_submission(
-        root,
-        "partly_wrong",
-        assignment_id,
-        {n: solution(assignment_id, n, partly_wrong.get(n, {})) for n in names},
-    )

@@ -15,9 +15,11 @@ __all__ = [
     "require_finite",
     "require_finite_tensors",
     "require_float_tensor",
+    "require_index",
     "require_int_at_least",
     "require_int_tensor",
     "require_nonnegative_number",
+    "require_number",
     "require_positive_number",
     "require_probabilities",
     "require_rank",
@@ -61,17 +63,52 @@ def require_unit_range(name, value):
         raise ValueError(f"{name} must lie in [-1, 1], got a value of magnitude {peak:.6g}")
 
 
+def require_number(name, value, *, integer=False, low=None, high=None, strict_low=False):
+    """Raise ValueError unless ``value`` is a finite real number in a range: the one number check.
+
+    ``integer`` asks for an ``int``; ``low`` and ``high`` bound it (``low``
+    excluded when ``strict_low``). A bool is never a number here, and the
+    message names the argument and what it must be: ``require_number("k", 0,
+    integer=True, low=1)`` raises "k must be an int >= 1, got 0".
+    """
+    kind = "an int" if integer else "a finite number"
+    if low is not None and high is not None:
+        if integer and not strict_low:
+            kind += f" in {low}..{high}"
+        else:
+            kind += f" in {'(' if strict_low else '['}{low}, {high}]"
+    elif low is not None:
+        kind += f" {'>' if strict_low else '>='} {low}"
+    elif high is not None:
+        kind += f" <= {high}"
+    is_number = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+    ok = is_number and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if strict_low else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        raise ValueError(f"{name} must be {kind}, got {value!r}")
+
+
 def require_positive_number(name, value):
     """Raise ValueError unless ``value`` is a finite real number > 0 (not a bool)."""
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    require_number(name, value, low=0, strict_low=True)
+
+
+def require_nonnegative_number(name, value):
+    """Raise ValueError unless ``value`` is a finite real number >= 0 (not a bool)."""
+    require_number(name, value, low=0)
 
 
 def require_int_at_least(name, value, low):
     """Raise ValueError unless ``value`` is an int (not a bool) >= ``low``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    require_number(name, value, integer=True, low=low)
+
+
+def require_index(name, value, size):
+    """Raise ValueError unless ``value`` is an int in ``0..size-1``: an index into ``size`` rows."""
+    require_number(name, value, integer=True, low=0, high=size - 1)
 
 
 def require_finite_tensors(**tensors):
@@ -143,10 +180,3 @@ def require_callable(name, value):
         raise TypeError(
             f"{name} must be callable (a function or a torch.nn.Module), got {type(value).__name__}"
         )
-
-
-def require_nonnegative_number(name, value):
-    """Raise ValueError unless ``value`` is a finite real number >= 0 (not a bool)."""
-    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not is_number or not math.isfinite(value) or value < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")

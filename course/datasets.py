@@ -3,6 +3,8 @@
 import torch
 from sklearn.datasets import load_digits, make_moons
 
+from course.checks import require_int_at_least
+
 __all__ = ["digits", "two_moons"]
 
 
@@ -25,7 +27,6 @@ def two_moons(n_samples, noise=0.05, seed=0):
         ``(points, labels)``: float32 ``(n_samples, 2)`` and int64 ``(n_samples,)``
         (which moon each point came from).
     """
-    if not isinstance(n_samples, int) or n_samples < 2:
-        raise ValueError(f"n_samples must be an int >= 2, got {n_samples!r}")
+    require_int_at_least("n_samples", n_samples, 2)
     points, labels = make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return torch.tensor(points, dtype=torch.float32), torch.tensor(labels, dtype=torch.int64)

@@ -1,5 +1,6 @@
 """The set-up every notebook of the course runs in its first cell."""
 
+import contextlib
 import os
 import random
 
@@ -7,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-__all__ = ["AUTOGRADING", "budget", "set_seed", "setup"]
+__all__ = ["AUTOGRADING", "budget", "one_thread", "set_seed", "setup"]
 
 #: True while nbgrader runs the notebook (``nbgrader autograde`` or ``validate``):
 #: expensive cells then use their small budget so that grading stays fast.
@@ -42,3 +43,20 @@ def setup(seed=0):
             "axes.spines.right": False,
         }
     )
+
+
+@contextlib.contextmanager
+def one_thread():
+    """Run the block on one PyTorch thread, then restore the previous setting.
+
+    The course's models and tensors are small: a second thread costs more in
+    synchronisation than it saves, and on a busy laptop the threads wait for
+    each other (several times slower). The setting comes back even when the
+    block raises or is interrupted.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)

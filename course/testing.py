@@ -61,15 +61,16 @@ def expect_equal(got, expected, call, hint=""):
         raise AssertionError(f"{message} {hint}".strip())
 
 
-def expect_raises(error, function, call):
-    """Fail unless calling ``function()`` raises ``error``."""
+def expect_raises(error, function, call, hint=""):
+    """Fail unless calling ``function()`` raises ``error``; ``hint`` is added to the message."""
     __tracebackhide__ = True
     try:
         result = function()
     except error:
         return
     except Exception as other:  # a different error is a failure with its own message
-        raise AssertionError(
-            f"{call} should raise {error.__name__}, but raised {type(other).__name__}: {other}"
-        ) from None
-    raise AssertionError(f"{call} should raise {error.__name__}, but returned {describe(result)}.")
+        raised = f"{type(other).__name__}: {other}"
+        message = f"{call} should raise {error.__name__}, but raised {raised}"
+        raise AssertionError(f"{message} {hint}".strip()) from None
+    message = f"{call} should raise {error.__name__}, but returned {describe(result)}."
+    raise AssertionError(f"{message} {hint}".strip())

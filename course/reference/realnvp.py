@@ -148,7 +148,7 @@ def flow_log_prob(x, flow):
         x: floating-point tensor of shape (N, D), finite.
         flow: the layers in the direction x -> z, an iterable of
             ``(mask, s_net, t_net)`` triples: a list of triples, or a
-            ``course.realnvp_model.RealNVP`` (iterating over it yields its
+            ``course.realnvp.RealNVP`` (iterating over it yields its
             triples). An empty flow is the identity: log p(x) = log N(x; 0, I).
 
     Returns:

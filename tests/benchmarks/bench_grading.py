@@ -32,7 +32,7 @@ from autograder.paths import BUILD, COURSE_PACKAGE, SOLUTIONS  # noqa: E402
 from autograder.samples import solution, untouched  # noqa: E402
 from autograder.sandbox import bwrap_works  # noqa: E402
 from autograder.settings import COURSE_ID  # noqa: E402
-from tests.grading_helpers import write_batch  # noqa: E402
+from tests.grading.batch import write_batch  # noqa: E402
 from tests.mulaw_answers import MISTAKES  # noqa: E402
 
 ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"

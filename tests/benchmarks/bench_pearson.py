@@ -27,7 +27,7 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from course.ratings import synthetic_movielens  # noqa: E402
+from course.collaborative.ratings import synthetic_movielens  # noqa: E402
 from course.reference.collaborative import pearson_user_similarity  # noqa: E402
 from tests.benchmarks.timing import best_time  # noqa: E402
 

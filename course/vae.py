@@ -5,13 +5,14 @@ Nothing here computes the loss or draws z: the notebook passes the student's
 the student wrote. Shipped to students with the notebooks.
 """
 
-import contextlib
 import math
 
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from course.notebook import one_thread
 
 __all__ = [
     "VAE",
@@ -120,7 +121,7 @@ def train_vae(
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = {"train": [], "held_out": []}
-    with _one_thread():
+    with one_thread():
         for _ in (progress := tqdm(range(epochs), desc="training the VAE", unit="epoch")):
             model.train()
             order = torch.randperm(len(train_images), generator=generator)
@@ -143,21 +144,6 @@ def train_vae(
             progress.set_postfix(postfix)
     model.eval()
     return history
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run on one thread, then restore the previous setting.
-
-    Matrices this small gain nothing from several threads, and on a busy
-    machine the threads wait for each other (several times slower).
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)
 
 
 def show_images(images, n_cols=10, title=None, labels=None, size=0.9):

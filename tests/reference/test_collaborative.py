@@ -1,4 +1,4 @@
-"""Oracle tests of course.reference.collaborative, course.ratings and course.recsys.
+"""Oracle tests of course.reference.collaborative, course.collaborative.ratings and course.collaborative.recsys.
 
 Oracles: scikit-surprise 1.1.5 (its ``pearson`` similarity and ``KNNWithMeans``
 on the same ratings, built through surprise's own reader), plain-Python loops
@@ -13,8 +13,8 @@ import torch
 from surprise import Dataset, KNNWithMeans, Reader
 from surprise.similarities import pearson
 
-from course import ratings as data
-from course import recsys
+from course.collaborative import ratings as data
+from course.collaborative import recsys
 from course.reference import collaborative as cf
 from tests.benchmarks.bench_pearson import compare_with_surprise
 

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course.notebook import one_thread
+
 __all__ = ["CouplingNet", "RealNVP", "alternating_masks", "grid", "sample", "train_flow"]
 
 
@@ -128,29 +130,25 @@ def train_flow(flow, data, log_prob, epochs, batch_size=256, lr=3e-3, seed=0):
     steps = epochs * math.ceil(len(data) / batch_size)
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(steps, 1))
     history = []
-    # Networks this small run fastest on one thread: a second one costs more in
-    # synchronisation than it saves (up to 4x slower on a busy 2-core laptop).
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
     flow.train()
     try:
-        progress = tqdm(range(epochs), desc="training", unit="epoch")
-        for _ in progress:
-            order = torch.randperm(len(data), generator=generator)
-            total = 0.0
-            for start in range(0, len(data), batch_size):
-                batch = data[order[start : start + batch_size]]
-                loss = -log_prob(batch, flow).mean()
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                schedule.step()
-                total += loss.item() * len(batch)
-            history.append(total / len(data))
-            progress.set_postfix(nll=f"{history[-1]:.3f}")
+        with one_thread():
+            progress = tqdm(range(epochs), desc="training", unit="epoch")
+            for _ in progress:
+                order = torch.randperm(len(data), generator=generator)
+                total = 0.0
+                for start in range(0, len(data), batch_size):
+                    batch = data[order[start : start + batch_size]]
+                    loss = -log_prob(batch, flow).mean()
+                    optimizer.zero_grad()
+                    loss.backward()
+                    optimizer.step()
+                    schedule.step()
+                    total += loss.item() * len(batch)
+                history.append(total / len(data))
+                progress.set_postfix(nll=f"{history[-1]:.3f}")
     finally:
         flow.eval()
-        torch.set_num_threads(threads)
     return history
 
 

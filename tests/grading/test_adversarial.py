@@ -5,7 +5,7 @@ from nbgrader.api import Gradebook
 
 from autograder.sandbox import Limits
 from tests.adversarial_submissions import build
-from tests.grading_helpers import ASSIGNMENT, grade_batch
+from tests.grading.batch import ASSIGNMENT, grade_batch
 
 pytestmark = pytest.mark.slow
 

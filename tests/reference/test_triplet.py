@@ -34,7 +34,7 @@ from course.reference.triplet import (
     toy_triplet_loss,
     triplet_loss,
 )
-from course.triplet_model import collection_bound_rows, random_triplets
+from course.triplet import collection_bound_rows, random_triplets
 from tests.benchmarks.bench_triplet_mining import compare_once, face_like_batch
 
 HYPOTHESIS = settings(deadline=None, max_examples=60, derandomize=True)

@@ -5,6 +5,8 @@ import math
 import torch
 from IPython.display import Audio
 
+from course.checks import require_number, require_positive_number
+
 __all__ = ["SAMPLE_RATE", "player", "synthetic_voice"]
 
 #: Sample rate of the generated signals, in Hz (WaveNet's speech experiments use 16 kHz).
@@ -28,10 +30,9 @@ def synthetic_voice(peak=0.5, seconds=2.0, sample_rate=SAMPLE_RATE, seed=0):
     Returns:
         float32 tensor of shape (round(seconds * sample_rate),).
     """
-    if not 0 < peak <= 1:
-        raise ValueError(f"peak must lie in (0, 1], got {peak!r}")
-    if seconds <= 0 or sample_rate <= 0:
-        raise ValueError(f"seconds and sample_rate must be > 0, got {seconds!r}, {sample_rate!r}")
+    require_number("peak", peak, low=0, high=1, strict_low=True)
+    require_positive_number("seconds", seconds)
+    require_positive_number("sample_rate", sample_rate)
     generator = torch.Generator().manual_seed(seed)
     t = torch.arange(round(seconds * sample_rate), dtype=torch.float64) / sample_rate
     f0 = 140.0 * (1 + 0.02 * torch.sin(2 * math.pi * 5.0 * t))  # 5 Hz vibrato

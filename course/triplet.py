@@ -5,12 +5,13 @@ student's functions in, so the network trains with the code the student wrote.
 Shipped to students with the notebooks.
 """
 
-import contextlib
 import itertools
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from course.notebook import one_thread
 
 __all__ = [
     "EmbeddingNet",
@@ -125,7 +126,7 @@ def train_embedding(
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history = []
     model.train()
-    with _one_thread():
+    with one_thread():
         for _ in (progress := tqdm(range(steps), desc=desc, unit="step")):
             batch = pk_batch(labels, classes_per_batch, per_class, generator)
             x = random_shift(images[batch], generator) if shift else images[batch]
@@ -216,18 +217,3 @@ def collection_bound_rows(emb, labels, collection_embedding, size, seed=0):
             }
         )
     return rows
-
-
-@contextlib.contextmanager
-def _one_thread():
-    """Run on one thread, then restore the previous setting.
-
-    Tensors this small gain nothing from several threads, and on a busy machine
-    the threads wait for each other.
-    """
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(threads)

@@ -17,7 +17,7 @@ from nbgrader.api import Grade, Gradebook
 
 from autograder.samples import solution, untouched
 from autograder.settings import COURSE_ID
-from tests.grading_helpers import ASSIGNMENT, NOTEBOOK, grade_batch
+from tests.grading.batch import ASSIGNMENT, NOTEBOOK, grade_batch
 
 pytestmark = pytest.mark.slow
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import torch
 
+from course.checks import require_int_at_least
+
 __all__ = [
     "GENRES",
     "MOVIELENS_STAR_SHARES",
@@ -136,8 +138,7 @@ def synthetic_movielens(
         ("n_factors", n_factors, 1),
         ("min_per_user", min_per_user, 1),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+        require_int_at_least(name, value, low)
     if not min_per_user * n_users <= n_ratings <= n_users * n_items:
         raise ValueError(
             f"n_ratings must lie between min_per_user * n_users = {min_per_user * n_users} "
@@ -284,8 +285,7 @@ def holdout_split(ratings, n_held_out=10, seed=0):
         ``(train, test)``: two matrices of the shape of ``ratings``, each with
         ``nan`` where the other has a rating; together they hold every rating once.
     """
-    if isinstance(n_held_out, bool) or not isinstance(n_held_out, int) or n_held_out < 1:
-        raise ValueError(f"n_held_out must be an int >= 1, got {n_held_out!r}")
+    require_int_at_least("n_held_out", n_held_out, 1)
     rated = ~torch.isnan(ratings)
     per_user = rated.sum(1)
     if len(per_user) and int(per_user.min()) <= n_held_out:

@@ -21,7 +21,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from course.realnvp_model import CouplingNet, RealNVP, alternating_masks, grid, sample
+from course.realnvp import CouplingNet, RealNVP, alternating_masks, grid, sample
 from course.reference.realnvp import (
     affine_coupling_forward,
     affine_coupling_inverse,

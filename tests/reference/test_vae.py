@@ -20,7 +20,7 @@ from torch.distributions import Bernoulli, Independent, Normal
 from torch.distributions import kl_divergence as torch_kl
 
 from course.reference.vae import kl_divergence, negative_elbo, reparameterize
-from course.vae_model import VAE, evaluate_negative_elbo, latent_grid, split_indices, train_vae
+from course.vae import VAE, evaluate_negative_elbo, latent_grid, split_indices, train_vae
 
 FLOAT_DTYPES = (torch.float32, torch.float64)
 HYPOTHESIS = settings(deadline=None, max_examples=100, derandomize=True)
@@ -495,7 +495,7 @@ def test_non_float_tensors_raise_type_error_naming_the_argument(make, name, bad)
         make(bad)
 
 
-# --- The shipped model helpers (course/vae_model.py) ---------------------------------------------
+# --- The shipped model helpers (course/vae.py) ---------------------------------------------
 
 
 def test_split_indices_is_a_seeded_partition():

@@ -12,7 +12,7 @@ from autograder.grade import find_submissions
 from autograder.intake import unpack
 from autograder.paths import REPO
 from autograder.samples import solution, untouched
-from tests.grading_helpers import ASSIGNMENT, NOTEBOOK
+from tests.grading.batch import ASSIGNMENT, NOTEBOOK
 
 
 def _zip(path, files):

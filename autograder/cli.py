@@ -3,9 +3,9 @@
 import argparse
 import sys
 
+from autograder.log import configure_logging
 from autograder.paths import assignment_ids
-from autograder.sandbox import Limits
-from autograder.workspace import quiet_nbgrader
+from autograder.settings import Limits
 
 
 def _parser():
@@ -35,6 +35,11 @@ def _parser():
         "--no-sandbox", action="store_true", help="run student code without bubblewrap"
     )
     grade.add_argument("--db-url", help="class gradebook (default: sqlite in OUT)")
+    grade.add_argument(
+        "--show-hidden-tests",
+        action="store_true",
+        help="feedback pages show the hidden tests' code too (default: only their messages)",
+    )
 
     commands.add_parser("demo", help="release, grade the sample submissions, print the table")
 
@@ -45,7 +50,7 @@ def _parser():
 
 def main(argv=None):
     args = _parser().parse_args(argv)
-    quiet_nbgrader(verbose=args.verbose)
+    configure_logging(verbose=args.verbose)
     try:
         if args.command == "release":
             from autograder.release import release
@@ -75,6 +80,7 @@ def main(argv=None):
                 limits=limits,
                 sandbox=False if args.no_sandbox else None,
                 db_url=args.db_url,
+                show_hidden_tests=args.show_hidden_tests,
             )
             print(result.summary())
             print(f"grades: {result.out / 'grades.csv'}; report: {result.out / 'report'}")

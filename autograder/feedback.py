@@ -1,19 +1,77 @@
-"""Feedback pages: nbgrader's HTML export, its templates compiled once per class.
+"""Feedback pages: nbgrader's HTML export, without the hidden tests, templates compiled once.
 
-nbgrader renders each feedback page with a fresh nbconvert exporter, whose
-Jinja environment compiles the same nine templates again every time (a
-quarter of a page's cost). :class:`FeedbackExporter` gives that environment a
-bytecode cache in a folder shared by the workers of one ``grade`` run: the
-first page compiles and stores the templates, the others load them. The pages
-themselves are unchanged.
+* :class:`HideHiddenTests` removes what a student must not take home: the
+  hidden part of every test cell's code (``### BEGIN HIDDEN TESTS`` ... ``###
+  END HIDDEN TESTS``), the traceback lines that quote a test cell's own code,
+  and the cell the grader added (``autograder.kernel_hooks``). Each failing
+  test still shows its message (what was called, what was expected, what came
+  back, the hint) and the lines of the student's own code it went through.
+  ``grade --show-hidden-tests`` keeps everything, as plain nbgrader does.
+* :class:`FeedbackExporter` gives nbconvert's Jinja environment a bytecode
+  cache in a folder shared by the workers of one ``grade`` run: the first
+  page compiles the templates, the others load them (nbgrader would compile
+  the same nine templates again for every page, a quarter of its cost). The
+  pages themselves are unchanged.
 """
+
+import re
 
 from jinja2 import FileSystemBytecodeCache
 from nbconvert.exporters import HTMLExporter
+from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+from nbgrader import utils
+from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
-__all__ = ["FeedbackExporter", "feedback_config"]
+__all__ = ["FeedbackExporter", "HideHiddenTests", "feedback_config"]
+
+#: The id of the cell ``autograder.rebuild`` adds after the set-up cell.
+HOOKS_CELL_ID = "grader-hooks"
+HIDDEN_NOTE = "# (hidden tests: not shown in feedback; their messages are in the output below)"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def _hide_hidden_region(source):
+    """``source`` with each hidden-test region replaced by one comment line."""
+    lines, hidden = [], False
+    for line in source.splitlines():
+        marker = line.strip()
+        if marker == "### BEGIN HIDDEN TESTS":
+            hidden = True
+            lines.append(HIDDEN_NOTE)
+        elif marker == "### END HIDDEN TESTS":
+            hidden = False
+        elif not hidden:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def _quotes_test_code(frame, execution_count):
+    """True for a traceback frame in the test cell itself or in the course's test helpers."""
+    plain = _ANSI.sub("", frame)
+    return f"Cell In[{execution_count}]" in plain or "course/testing.py" in plain
+
+
+class HideHiddenTests(NbGraderPreprocessor):
+    """Keep hidden tests' code out of a feedback page; keep every test's verdict and message."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if cell.get("id") != HOOKS_CELL_ID]
+        return super().preprocess(nb, resources)
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+            cell.source = _hide_hidden_region(cell.source)
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "error" and output.get("traceback"):
+                    frames = output.traceback
+                    kept = [
+                        f for f in frames[1:-1] if not _quotes_test_code(f, cell.execution_count)
+                    ]
+                    output.traceback = [frames[0], *kept, frames[-1]]
+        return cell, resources
 
 
 class FeedbackExporter(HTMLExporter):
@@ -30,9 +88,19 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
 
-def feedback_config(cache_dir):
-    """nbgrader config that renders feedback with :class:`FeedbackExporter`."""
+def feedback_config(cache_dir, show_hidden_tests=False):
+    """nbgrader config for the feedback pages of one ``grade`` run.
+
+    ``cache_dir`` holds the compiled templates ('' for no cache); unless
+    ``show_hidden_tests``, the pages leave the hidden tests' code out.
+    """
     config = Config()
     config.GenerateFeedback.exporter_class = FeedbackExporter
     config.FeedbackExporter.bytecode_cache_dir = str(cache_dir)
+    if not show_hidden_tests:
+        config.GenerateFeedback.preprocessors = [
+            GetGrades,
+            HideHiddenTests,
+            CSSHTMLHeaderPreprocessor,
+        ]
     return config

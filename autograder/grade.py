@@ -28,7 +28,6 @@ feedback page that says why and a line in the log; the others carry on.
 
 import contextlib
 import csv
-import json
 import logging
 import multiprocessing
 import multiprocessing.forkserver
@@ -38,7 +37,7 @@ import signal
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -47,16 +46,14 @@ from tqdm.auto import tqdm
 from traitlets.config import Config
 
 from autograder.intake import unpack
+from autograder.log import log
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
+from autograder.records import Job, Status, SubmissionResult
 from autograder.report import write_report
-from autograder.sandbox import (
-    Limits,
-    bwrap_works,
-    warn_once_without_sandbox,
-    write_font_cache,
-)
+from autograder.sandbox import bwrap_works, warn_once_without_sandbox, write_font_cache
+from autograder.settings import Limits
 from autograder.worker import failure_page
-from autograder.workspace import Workspace, log
+from autograder.workspace import Workspace
 
 GRADES_HEADER = ["student_id", "assignment_id", "score", "max_score"]
 SCORES_HEADER = ["student_id", "assignment_id", "notebook_id", "grade_id", "score", "max_score"]
@@ -77,14 +74,14 @@ class CellScore:
 
 @dataclass(frozen=True)
 class NotebookOutcome:
-    """How grading one notebook went: ``graded``, ``missing`` or ``failed`` (with why)."""
+    """How grading one student's notebook went (see ``autograder.records.NotebookRecord``)."""
 
     student_id: str
     assignment_id: str
     notebook_id: str
-    status: str
+    status: Status
     reason: str = ""
-    flags: tuple = ()
+    flags: tuple = ()  # (Flag, ...)
     notes: tuple = ()
 
 
@@ -115,7 +112,7 @@ class GradingResult:
 
     def summary(self):
         """One paragraph for the instructor."""
-        failed = [o for o in self.outcomes if o.status != "graded"]
+        failed = [o for o in self.outcomes if o.status != Status.GRADED]
         isolation = "sandboxed (bubblewrap)" if self.sandboxed else "NOT sandboxed"
         return (
             f"graded {len(self.totals())} submissions ({len(self.outcomes)} notebooks) "
@@ -177,13 +174,12 @@ def _worker_context():
     return context
 
 
-def _run_worker(job, job_dir, timeout_s, context):
-    """Run one worker process; return its result dict, or ``(None, why it failed)``."""
+def _run_worker(job, timeout_s, context):
+    """Run one worker process; return ``(SubmissionResult, "")`` or ``(None, why it failed)``."""
     from autograder.worker import run_job_file
 
-    job_file = job_dir / "job.json"
-    job_file.write_text(json.dumps(job))
-    log_file = job_dir / "worker.log"
+    job_file = job.write()
+    log_file = Path(job.dir) / "worker.log"
     log_file.touch()
     process = context.Process(target=run_job_file, args=(str(job_file), str(log_file)))
     process.start()
@@ -194,39 +190,26 @@ def _run_worker(job, job_dir, timeout_s, context):
     process.join()
     if timed_out:
         return None, f"grading took longer than the limit of {timeout_s} s"
-    result_file = Path(job["result"])
+    result_file = Path(job.result)
     if process.exitcode == 0 and result_file.is_file():
-        return json.loads(result_file.read_text()), ""
+        return SubmissionResult.from_json(result_file.read_text()), ""
     tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or [""]
     return None, f"the grading worker failed (exit {process.exitcode}): {tail[0][:300]}"
 
 
 def _failed_result(job, reason):
-    """The result of a submission whose worker failed: every notebook at zero."""
-    out = Path(job["out"])
-    records = []
-    for name, cells in job["notebooks"].items():
-        page = out / "feedback" / job["student_id"] / job["assignment_id"] / f"{name}.html"
+    """The result of a submission whose worker failed: every notebook at zero, a page each."""
+    result = SubmissionResult.failed(job, reason)
+    for record in result.notebooks:
+        page = Path(job.out) / "feedback" / job.student_id / job.assignment_id
+        page = page / f"{record.notebook_id}.html"
         page.parent.mkdir(parents=True, exist_ok=True)
+        cells = job.notebooks[record.notebook_id]
         page.write_text(
-            failure_page(job["student_id"], job["assignment_id"], name, reason, cells),
+            failure_page(job.student_id, job.assignment_id, record.notebook_id, reason, cells),
             encoding="utf-8",
         )
-        records.append(
-            {
-                "notebook_id": name,
-                "status": "failed",
-                "reason": reason,
-                "scores": {grade_id: 0.0 for grade_id, _ in cells},
-                "flags": [],
-                "notes": [],
-            }
-        )
-    return {
-        "student_id": job["student_id"],
-        "assignment_id": job["assignment_id"],
-        "notebooks": records,
-    }
+    return result
 
 
 def _master_gradebook(out, db_url, assignments, template, tmp):
@@ -253,14 +236,14 @@ def _master_gradebook(out, db_url, assignments, template, tmp):
 
 def _merge(db_url, result):
     """Write one worker's scores into the class gradebook (the only writer)."""
-    student_id, assignment_id = result["student_id"], result["assignment_id"]
+    student_id, assignment_id = result.student_id, result.assignment_id
     with Gradebook(db_url) as gradebook:
         gradebook.update_or_create_student(student_id)
         gradebook.update_or_create_submission(assignment_id, student_id)
-        for record in result["notebooks"]:
-            for grade_id, score in record["scores"].items():
+        for record in result.notebooks:
+            for grade_id, score in record.scores.items():
                 grade = gradebook.find_grade(
-                    grade_id, record["notebook_id"], assignment_id, student_id
+                    grade_id, record.notebook_id, assignment_id, student_id
                 )
                 grade.auto_score = score
                 grade.needs_manual_grade = False
@@ -286,7 +269,7 @@ def write_tables(result):
         for outcome in result.outcomes:
             for flag in outcome.flags:
                 where = [outcome.student_id, outcome.assignment_id, outcome.notebook_id]
-                writer.writerow([*where, flag["cell"], flag["reason"]])
+                writer.writerow([*where, flag.cell, flag.reason])
 
 
 def grade(
@@ -298,11 +281,14 @@ def grade(
     sandbox=None,
     db_url=None,
     progress=True,
+    show_hidden_tests=False,
 ):
     """Autograde every submission under ``submissions``; write everything to ``out``.
 
     ``workers`` defaults to the number of cores; ``sandbox`` to whether
-    bubblewrap works here; ``limits`` to ``Limits()``.
+    bubblewrap works here; ``limits`` to ``Limits()``. Feedback pages show
+    each failing test's message but not the hidden tests' code, unless
+    ``show_hidden_tests``.
     """
     started = time.perf_counter()
     out = Path(out)
@@ -335,28 +321,28 @@ def grade(
             for number, (student_id, assignment_id, folder) in enumerate(found):
                 job_dir = tmp / "jobs" / f"{number:05d}"
                 job_dir.mkdir(parents=True)
-                jobs.append(
-                    {
-                        "template": str(template.root),
-                        "student_id": student_id,
-                        "assignment_id": assignment_id,
-                        "submission": str(Path(folder).resolve()),
-                        "out": str(out.resolve()),
-                        "notebooks": cells[assignment_id],
-                        "limits": asdict(limits),
-                        "sandbox": sandbox,
-                        "font_cache": str(font_cache),
-                        "template_cache": str(template_cache),
-                        "result": str(job_dir / "result.json"),
-                        "dir": str(job_dir),
-                    }
+                job = Job(
+                    student_id=student_id,
+                    assignment_id=assignment_id,
+                    submission=str(Path(folder).resolve()),
+                    out=str(out.resolve()),
+                    notebooks=cells[assignment_id],
+                    template=str(template.root),
+                    result=str(job_dir / "result.json"),
+                    dir=str(job_dir),
+                    limits=limits,
+                    sandbox=sandbox,
+                    font_cache=str(font_cache),
+                    template_cache=str(template_cache),
+                    show_hidden_tests=show_hidden_tests,
                 )
+                jobs.append(job)
             results = _run_all(jobs, workers, limits, progress, context)
             result = GradingResult([], [], out, sandboxed=sandbox, workers=workers, db_url=db_url)
             for job in jobs:  # in the order found: the same tables on every run
-                item = results[job["result"]]
+                item = results[job.result]
                 _merge(db_url, item)
-                _collect(result, item, cells[job["assignment_id"]])
+                _collect(result, item, cells[job.assignment_id])
         result.seconds = time.perf_counter() - started
         write_tables(result)
         write_report(result)
@@ -367,21 +353,21 @@ def grade(
 
 
 def _run_all(jobs, workers, limits, progress, context):
-    """Run every job on ``workers`` processes at once; ``{result path: result}``."""
+    """Run every job on ``workers`` processes at once; ``{result path: SubmissionResult}``."""
     results = {}
 
     def run(job):
-        timeout = limits.notebook_timeout_s * len(job["notebooks"]) + 120
-        item, reason = _run_worker(job, Path(job["dir"]), timeout, context)
+        timeout = limits.notebook_timeout_s * len(job.notebooks) + 120
+        item, reason = _run_worker(job, timeout, context)
         if item is None:
-            log.warning("%s/%s: %s", job["student_id"], job["assignment_id"], reason)
+            log.warning("%s/%s: %s", job.student_id, job.assignment_id, reason)
             item = _failed_result(job, reason)
-        if any(record["status"] == "failed" for record in item["notebooks"]):
+        if any(record.status == Status.FAILED for record in item.notebooks):
             # keep nbgrader's own account of what went wrong next to the grades
-            logs = Path(job["out"]) / "logs"
+            logs = Path(job.out) / "logs"
             logs.mkdir(exist_ok=True)
-            name = f"{job['student_id']}_{job['assignment_id']}.log"
-            shutil.copyfile(Path(job["dir"]) / "worker.log", logs / name)
+            name = f"{job.student_id}_{job.assignment_id}.log"
+            shutil.copyfile(Path(job.dir) / "worker.log", logs / name)
         return job, item
 
     bar = tqdm(total=len(jobs), desc="grading", unit="submission", disable=not progress)
@@ -392,38 +378,39 @@ def _run_all(jobs, workers, limits, progress, context):
             try:
                 job, item = future.result()
             except Exception as error:  # a grader bug must not lose the class's grades
-                log.exception("grading %s/%s failed", job["student_id"], job["assignment_id"])
+                log.exception("grading %s/%s failed", job.student_id, job.assignment_id)
                 item = _failed_result(job, f"the grader failed ({type(error).__name__}: {error})")
-            results[job["result"]] = item
-            bar.set_postfix_str(f"{job['student_id']}/{job['assignment_id']}", refresh=False)
+            results[job.result] = item
+            bar.set_postfix_str(f"{job.student_id}/{job.assignment_id}", refresh=False)
             bar.update()
     bar.close()
     return results
 
 
 def _collect(result, item, notebook_cells):
-    student_id, assignment_id = item["student_id"], item["assignment_id"]
-    for record in item["notebooks"]:
-        name = record["notebook_id"]
+    """Add one SubmissionResult's outcomes and cell scores to ``result``; log what matters."""
+    student_id, assignment_id = item.student_id, item.assignment_id
+    for record in item.notebooks:
+        name = record.notebook_id
         outcome = NotebookOutcome(
             student_id,
             assignment_id,
             name,
-            record["status"],
-            record["reason"],
-            tuple(record["flags"]),
-            tuple(record["notes"]),
+            record.status,
+            record.reason,
+            tuple(record.flags),
+            tuple(record.notes),
         )
         result.outcomes.append(outcome)
         for grade_id, points in notebook_cells[name]:
-            score = float(record["scores"].get(grade_id, 0.0))
+            score = float(record.scores.get(grade_id, 0.0))
             result.scores.append(
                 CellScore(student_id, assignment_id, name, grade_id, score, points)
             )
         where = f"{student_id}/{assignment_id}/{name}.ipynb"
-        if outcome.status != "graded":
+        if outcome.status != Status.GRADED:
             log.warning("%s scored 0: %s", where, outcome.reason)
         for flag in outcome.flags:
-            log.warning("%s flagged: %s: %s", where, flag["cell"], flag["reason"])
+            log.warning("%s flagged: %s: %s", where, flag.cell, flag.reason)
         for note in outcome.notes:
             log.info("%s: %s", where, note)

@@ -4,8 +4,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from autograder.log import log
 from autograder.paths import NOTEBOOKS, assignment_ids
-from autograder.workspace import Workspace, log
+from autograder.workspace import Workspace
 
 
 def release(assignments=None, dest=NOTEBOOKS):

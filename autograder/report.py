@@ -81,7 +81,7 @@ def write_report(result):
             for flag in outcome.flags:
                 lines.append(
                     f"- {outcome.student_id}/{outcome.assignment_id}/{outcome.notebook_id}: "
-                    f"{flag['cell']}: {flag['reason']}"
+                    f"{flag.cell}: {flag.reason}"
                 )
     (folder / "report.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return folder

@@ -32,10 +32,9 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from autograder.workspace import log
+from autograder.log import log
 
 #: The group that student code runs in: "nogroup" (the group of "nobody").
 NOGROUP = 65534
@@ -48,18 +47,6 @@ JAIL_UID_BASE = 1_500_000_000
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_V1_PIDS = CGROUP_ROOT / "pids"
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one submission may use while it is graded."""
-
-    cell_timeout_s: int = 120
-    notebook_timeout_s: int = 600
-    memory_mb: int = 4096
-    processes: int = 512
-    file_mb: int = 64
-    output_lines: int = 1000
 
 
 @functools.cache

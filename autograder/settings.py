@@ -1,18 +1,30 @@
-"""The nbgrader settings of the course, in one place.
+"""The course's nbgrader settings and grading limits, in one place.
 
 Both the pipeline (``python -m autograder``) and nbgrader's own command line
-and formgrader (through ``autograder/nbgrader_config.py``) use them.
+and formgrader (through ``autograder/nbgrader_config.py``) use them; the
+command line's defaults for ``--cell-timeout`` and friends are :class:`Limits`'.
 """
+
+from dataclasses import dataclass
 
 from traitlets.config import Config
 
 COURSE_ID = "dl-course"
 
-#: Seconds one cell may run under autograding before nbgrader stops it.
-CELL_TIMEOUT_S = 120
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use while it is graded."""
+
+    cell_timeout_s: int = 120  # one cell's wall time, then it is interrupted
+    notebook_timeout_s: int = 600  # one notebook's wall time, then its worker is killed
+    memory_mb: int = 4096  # the kernel's data segment
+    processes: int = 512  # processes and threads of the jail's user
+    file_mb: int = 64  # largest file the kernel may write
+    output_lines: int = 1000  # lines of output kept per cell
 
 
-def apply(c, root, db_url=None, source="source", release="release"):
+def apply(c, root, db_url=None, source="source", release="release", limits=Limits()):
     """Write the course's nbgrader settings into the traitlets config ``c``."""
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = str(root)
@@ -28,7 +40,7 @@ def apply(c, root, db_url=None, source="source", release="release"):
         "feedback",
         ".hypothesis",
     ]
-    c.Execute.timeout = CELL_TIMEOUT_S
+    c.Execute.timeout = limits.cell_timeout_s
     # nbgrader fails the whole notebook when a cell's output is still arriving
     # a few seconds after the cell ended (a flood of prints, a busy machine):
     # wait a little longer, then go on with the output received so far.

@@ -7,40 +7,40 @@ exhausts its worker harms no one else. The worker
 
 1. copies the template workspace (gradebook, source and release) into its own
    temporary folder: no two workers ever share a gradebook file;
-2. rebuilds each submitted notebook from the release (``autograder.canonical``);
+2. rebuilds each submitted notebook from the release (``autograder.rebuild``);
 3. runs nbgrader's ``autograde`` with the kernel in the sandbox
    (``autograder.sandbox``), then ``generate_feedback``;
-4. writes the scores, reasons and flags to the result file named in the job,
+4. writes a :class:`~autograder.records.SubmissionResult` (scores, reasons,
+   flags) to the result file named in the :class:`~autograder.records.Job`,
    and the feedback pages and graded notebooks under the output folder.
 
 The parent merges the results into the class's gradebook.
 """
 
 import html
-import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config import Config
 
-from autograder.canonical import rebuild
 from autograder.feedback import feedback_config
+from autograder.log import configure_logging
+from autograder.rebuild import rebuild
+from autograder.records import Job, NotebookRecord, Status, SubmissionResult
 from autograder.sandbox import (
-    Limits,
     install_kernelspec,
     kernel_argv,
     open_to_jail,
     process_group_limit,
     warn_once_without_sandbox,
 )
-from autograder.workspace import Workspace, quiet_nbgrader
+from autograder.workspace import Workspace
 
 
 def failure_page(student_id, assignment_id, notebook_id, reason, cells):
@@ -76,10 +76,11 @@ def _find_notebook(folder, name, expected):
     return path, ""
 
 
-def _read_submission(path):
-    """``(notebook, "")`` or ``(None, why it cannot be graded)``."""
+def _read_submission(path, record):
+    """The submitted notebook, or None with ``record`` marked missing or failed (and why)."""
     if not path.is_file():
-        return None, "the notebook was not submitted"
+        record.status, record.reason = Status.MISSING, "the notebook was not submitted"
+        return None
     try:
         notebook = nbformat.read(path, as_version=4)
         if not isinstance(notebook.get("cells"), list):
@@ -87,8 +88,10 @@ def _read_submission(path):
     except Exception as error:  # any unreadable file scores zero, whatever the reason
         text = str(error).strip().splitlines()
         detail = f"{type(error).__name__}: {text[0][:200]}" if text else type(error).__name__
-        return None, f"the file is not a valid notebook ({detail})"
-    return notebook, ""
+        record.status = Status.FAILED
+        record.reason = f"the file is not a valid notebook ({detail})"
+        return None
+    return notebook
 
 
 def _sandbox_config(root, notebook_dir, limits, sandbox, private, font_cache):
@@ -119,87 +122,91 @@ def _sandbox_config(root, notebook_dir, limits, sandbox, private, font_cache):
 
 
 def grade_one(job):
-    """Grade the submission described by ``job``; return the result as a dict."""
+    """Grade the submission described by the :class:`Job` ``job``; return its result."""
     started = time.perf_counter()
-    limits = Limits(**job.get("limits", {}))
-    student_id, assignment_id = job["student_id"], job["assignment_id"]
-    sandbox = job.get("sandbox", True)
-    if not sandbox:
+    limits = job.limits
+    if not job.sandbox:
         warn_once_without_sandbox()
     private = Path(tempfile.mkdtemp(prefix="grade-one-"))
     try:
         with process_group_limit(limits.processes):
             root = private / "workspace"
-            notebook_dir = root / "autograded" / student_id / assignment_id
+            notebook_dir = root / "autograded" / job.student_id / job.assignment_id
             extra = _sandbox_config(
-                root, notebook_dir, limits, sandbox, private, job.get("font_cache")
+                root, notebook_dir, limits, job.sandbox, private, job.font_cache or None
             )
-            if job.get("template_cache"):
-                extra.merge(feedback_config(job["template_cache"]))
-            workspace = Workspace(root, template=Path(job["template"]), extra_config=extra)
+            extra.merge(feedback_config(job.template_cache, job.show_hidden_tests))
+            workspace = Workspace(root, template=Path(job.template), extra_config=extra)
             os.chmod(root, 0o755)
             open_to_jail(root / "course")
-            return _grade(workspace, job, Path(job["submission"]), Path(job["out"]), started)
+            result = _grade(workspace, job)
     finally:
         # AUTOGRADER_KEEP=1 keeps the private workspace, to debug one submission.
         if not os.environ.get("AUTOGRADER_KEEP"):
             shutil.rmtree(private, ignore_errors=True)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
 
 
-def _grade(workspace, job, submission, out, started):
-    student_id, assignment_id = job["student_id"], job["assignment_id"]
-    notebooks = job["notebooks"]  # {notebook_id: [[grade_id, points], ...]}
+def _why_nbgrader_failed(result):
+    """One line on why nbgrader produced no graded notebook."""
+    error = (result.get("error") or "").strip().splitlines()
+    last = error[-1][:300] if error else ""
+    if "DeadKernelError" in (result.get("log") or "") + (result.get("error") or ""):
+        last = "the kernel died (a crash, os._exit, or a limit was hit)"
+    return "nbgrader could not run it" + (f" ({last})" if last else "")
+
+
+def _grade(workspace, job):
+    student_id, assignment_id = job.student_id, job.assignment_id
     released = workspace.path("release", ".", assignment_id)
     submitted = workspace.path("submitted", student_id, assignment_id)
     submitted.mkdir(parents=True)
     records = {}
-    for name in notebooks:
-        path, renamed = _find_notebook(submission, name, set(notebooks))
-        notebook, problem = _read_submission(path)
-        record = {"notebook_id": name, "status": "graded", "reason": problem}
-        record.update(flags=[], notes=[renamed] if renamed else [], scores={})
+    for name in job.notebooks:
+        record = records[name] = NotebookRecord(name)
+        path, renamed = _find_notebook(Path(job.submission), name, set(job.notebooks))
+        record.notes += [renamed] if renamed else []
+        notebook = _read_submission(path, record)
         if notebook is not None:
             skeleton = nbformat.read(released / f"{name}.ipynb", as_version=4)
-            graded, flags, notes = rebuild(skeleton, notebook)
-            record["flags"] = [asdict(flag) for flag in flags]
-            record["notes"] += notes
+            graded, record.flags, notes = rebuild(skeleton, notebook)
+            record.notes += notes
             nbformat.write(graded, submitted / f"{name}.ipynb")
-        records[name] = record
 
-    if any(not r["reason"] for r in records.values()):
+    def runnable():
+        return [r for r in records.values() if r.status == Status.GRADED]
+
+    if runnable():
         result = workspace.api.autograde(assignment_id, student_id, force=True, create=True)
         if not result["success"]:
             print(result.get("log", ""), result.get("error", ""), file=sys.stderr)
         autograded = workspace.path("autograded", student_id, assignment_id)
-        for name, record in records.items():
-            if not record["reason"] and not (autograded / f"{name}.ipynb").is_file():
-                error = (result.get("error") or "").strip().splitlines()
-                last = error[-1][:300] if error else ""
-                if "DeadKernelError" in (result.get("log") or "") + (result.get("error") or ""):
-                    last = "the kernel died (a crash, os._exit, or a limit was hit)"
-                record["reason"] = "nbgrader could not run it" + (f" ({last})" if last else "")
-        if any(not r["reason"] for r in records.values()):
+        for record in runnable():
+            if not (autograded / f"{record.notebook_id}.ipynb").is_file():
+                record.status, record.reason = Status.FAILED, _why_nbgrader_failed(result)
+        if runnable():
             workspace.api.generate_feedback(assignment_id, student_id, force=True)
 
+    out = Path(job.out)
     with Gradebook(workspace.db_url) as gradebook:
         for name, record in records.items():
-            cells = notebooks[name]
+            cells = job.notebooks[name]
             page = out / "feedback" / student_id / assignment_id / f"{name}.html"
             page.parent.mkdir(parents=True, exist_ok=True)
-            if record["reason"]:
-                record["status"] = "missing" if "not submitted" in record["reason"] else "failed"
-                record["scores"] = {grade_id: 0.0 for grade_id, _ in cells}
+            if record.status != Status.GRADED:
+                record.give_zero(record.status, record.reason, cells)
                 page.write_text(
-                    failure_page(student_id, assignment_id, name, record["reason"], cells),
+                    failure_page(student_id, assignment_id, name, record.reason, cells),
                     encoding="utf-8",
                 )
                 continue
             for grade_id, _ in cells:
                 try:
                     grade = gradebook.find_grade(grade_id, name, assignment_id, student_id)
-                    record["scores"][grade_id] = float(grade.score or 0.0)
+                    record.scores[grade_id] = float(grade.score or 0.0)
                 except MissingEntry:
-                    record["scores"][grade_id] = 0.0
+                    record.scores[grade_id] = 0.0
             generated = workspace.path("feedback", student_id, assignment_id) / f"{name}.html"
             if generated.is_file():
                 shutil.copyfile(generated, page)
@@ -207,12 +214,7 @@ def _grade(workspace, job, submission, out, started):
             graded_copy.parent.mkdir(parents=True, exist_ok=True)
             source = workspace.path("autograded", student_id, assignment_id) / f"{name}.ipynb"
             shutil.copyfile(source, graded_copy)
-    return {
-        "student_id": student_id,
-        "assignment_id": assignment_id,
-        "notebooks": list(records.values()),
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+    return SubmissionResult(student_id, assignment_id, list(records.values()))
 
 
 def run_job_file(job_file, log_file=None):
@@ -228,10 +230,10 @@ def run_job_file(job_file, log_file=None):
         os.dup2(handle, 1)  # the kernel's own chatter too
         os.dup2(handle, 2)
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115 (lives as long as the process)
-    job = json.loads(Path(job_file).read_text())
-    quiet_nbgrader(verbose=job.get("verbose", False))
+    job = Job.from_json(Path(job_file).read_text())
+    configure_logging(verbose=job.verbose)
     result = grade_one(job)
-    Path(job["result"]).write_text(json.dumps(result, indent=1))
+    Path(job.result).write_text(result.to_json())
 
 
 def main(argv=None):

@@ -8,11 +8,9 @@ folder, with a copy of the ``course`` package at its root so that notebooks
 running inside it find ``course`` (and, for hidden tests, ``course.reference``).
 """
 
-import logging
 import os
 import shutil
 import sys
-import warnings
 from pathlib import Path
 
 import nbgrader.api
@@ -24,25 +22,7 @@ from nbgrader.dbutil import ALEMBIC_DIR
 from autograder.paths import COURSE_PACKAGE, SOLUTIONS
 from autograder.settings import make_config
 
-log = logging.getLogger("autograder")
-
 _IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis")
-
-
-def quiet_nbgrader(verbose=False):
-    """Show the pipeline's own progress; nbgrader's chatter only when ``verbose``."""
-    if not log.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.propagate = False
-    log.setLevel(logging.INFO)
-    logging.basicConfig(format="%(name)s: %(message)s", stream=sys.stderr)
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.DEBUG if verbose else logging.ERROR)
-    if not verbose:
-        # The gradebook's SQLAlchemy session warns about its own autoflush.
-        warnings.filterwarnings("ignore", message=".*not in session.*")
 
 
 def alembic_head():
@@ -50,23 +30,26 @@ def alembic_head():
 
     nbgrader asks a separate ``alembic heads`` process for it each time it creates
     a gradebook (seconds on a loaded machine); the answer comes from the same
-    migration scripts. ``tests/test_intake_and_rebuild.py`` checks both agree.
+    migration scripts. ``tests/grading/test_setup.py`` checks both agree.
     """
     return ScriptDirectory(ALEMBIC_DIR).get_current_head()
 
 
-nbgrader.api.get_alembic_version = alembic_head
+def prepare_nbgrader():
+    """Make this process ready to drive nbgrader; every Workspace calls it (it is idempotent).
+
+    * nbgrader runs ``alembic`` from PATH to create a gradebook: put this
+      Python's ``bin`` folder on PATH;
+    * it asks that process for the schema version each time: read it here instead.
+    """
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+    nbgrader.api.get_alembic_version = alembic_head
 
 
 class PipelineError(RuntimeError):
     """nbgrader could not do a step that the whole run depends on."""
-
-
-def put_venv_on_path():
-    """nbgrader runs ``alembic`` from PATH to create a gradebook: use this Python's."""
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
 
 
 class Workspace:
@@ -74,7 +57,7 @@ class Workspace:
 
     def __init__(self, root, template=None, extra_config=None):
         """Make a new workspace at ``root``, or a copy of the workspace ``template``."""
-        put_venv_on_path()
+        prepare_nbgrader()
         self.root = Path(root)
         if template is None:
             self.root.mkdir(parents=True, exist_ok=True)

@@ -55,7 +55,7 @@ def time_autograde(assignment_id):
 
 
 def main():
-    quiet_nbgrader()
+    configure_logging()
     rows = []
     for assignment_id in assignment_ids():
         for name in notebook_names(assignment_id):

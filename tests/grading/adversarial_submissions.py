@@ -1,8 +1,11 @@
 """Adversarial 01_mulaw submissions, each with the score its honest content deserves.
 
-``CASES[name] = (notebook or bytes, expected total, {test: expected score}, expectations)``
-where expectations may hold ``"flagged": True``, ``"status"`` and words the
-outcome's reason or notes must contain.
+``CASES[name] = (notebook or bytes, {test: 0, ...} or "all", expectations)``:
+the tests that must score 0 (every other test keeps full marks; "all" for the
+untouched notebook; an ungradable submission scores 0 everywhere), and
+expectations that may hold
+``"flagged": True``, ``"status"`` and words the outcome's reason or notes
+must contain.
 """
 
 import copy
@@ -12,6 +15,9 @@ import nbformat
 from autograder.samples import solution, untouched
 
 ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"
+
+#: A wrong mu_law_encode loses its formula test and its argument-check test.
+ENCODE = {"test_mu_law_encode": 0, "test_mu_law_encode_errors": 0}
 
 WRONG_ENCODE = """
 def mu_law_encode(x, mu=255):
@@ -42,73 +48,67 @@ def _cell(notebook, grade_id):
 
 def build():
     cases = {}
-    cases["solution"] = (_with(), 10, {}, {})
-    cases["untouched"] = (untouched(ASSIGNMENT, NOTEBOOK), 0, {}, {})
+    cases["solution"] = (_with(), {}, {})
+    cases["untouched"] = (untouched(ASSIGNMENT, NOTEBOOK), "all", {})
 
     cases["infinite_loop"] = (
-        _with({"mu_law_encode": "def mu_law_encode(x, mu=255):\n    while True:\n        pass\n"}),
-        8,
-        {"test_mu_law_encode": 0},
+        _with({"mu_law_decode": "def mu_law_decode(y, mu=255):\n    while True:\n        pass\n"}),
+        {"test_mu_law_decode": 0},
         {},
     )
     cases["memory_bomb"] = (
         _with(
             {
-                "mu_law_encode": "def mu_law_encode(x, mu=255):\n    hog = []\n"
+                "mu_law_decode": "def mu_law_decode(y, mu=255):\n    hog = []\n"
                 "    while True:\n        hog.append(bytearray(10 ** 8))\n"
             }
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        {"test_mu_law_decode": 0},
         {},
     )
     cases["fork_bomb"] = (
         _with(
             {
-                "mu_law_encode": "def mu_law_encode(x, mu=255):\n"
+                "mu_law_decode": "def mu_law_decode(y, mu=255):\n"
                 "    import time\n    import torch.multiprocessing as mp\n"
                 "    children = []\n    while True:\n"
                 "        child = mp.Process(target=time.sleep, args=(60,))\n"
                 "        child.start()\n        children.append(child)\n"
             }
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        {"test_mu_law_decode": 0},
         {},
     )
     cases["sys_exit"] = (
-        _with({"mu_law_encode": "def mu_law_encode(x, mu=255):\n    sys.exit(0)\n"}),
-        8,
-        {"test_mu_law_encode": 0},
+        _with({"mu_law_decode": "def mu_law_decode(y, mu=255):\n    sys.exit(0)\n"}),
+        {"test_mu_law_decode": 0},
         {},
     )
     cases["os_exit"] = (
-        _with({"mu_law_encode": "import os\n\ndef mu_law_encode(x, mu=255):\n    os._exit(1)\n"}),
-        8,
-        {"test_mu_law_encode": 0},
+        _with({"mu_law_decode": "import os\n\ndef mu_law_decode(y, mu=255):\n    os._exit(1)\n"}),
+        {"test_mu_law_decode": 0},
         {"flagged": True},
     )
     cases["kernel_crash"] = (
         _insert_after(_with(), "mu_law_encode", "import faulthandler\nfaulthandler._sigsegv()"),
-        0,
         {},
         {"status": "failed", "reason": "kernel died"},
     )
 
     no_tests = _with()
     no_tests.cells = [c for c in no_tests.cells if not c.metadata.get("nbgrader", {}).get("grade")]
-    cases["deleted_tests"] = (no_tests, 10, {}, {})
+    cases["deleted_tests"] = (no_tests, {}, {})
 
     edited = _with({"quantize": "def quantize(y, n_levels=256):\n    return y.round().long()\n"})
     _cell(edited, "test_quantize").source = "pass"
-    cases["edited_test"] = (edited, 7, {"test_quantize": 0}, {})
+    cases["edited_test"] = (edited, {"test_quantize": 0}, {})
 
     duplicated = _with()
     twin = copy.deepcopy(_cell(duplicated, "mu_law_encode"))
     twin.source = WRONG_ENCODE
     twin.id = "twin"
     duplicated.cells.insert(duplicated.cells.index(_cell(duplicated, "mu_law_encode")) + 1, twin)
-    cases["duplicated_solution"] = (duplicated, 10, {}, {"note": "appears twice"})
+    cases["duplicated_solution"] = (duplicated, {}, {"note": "appears twice"})
 
     retagged = _with()
     meta = _cell(retagged, "test_dequantize").metadata["nbgrader"]
@@ -123,12 +123,12 @@ def build():
         "schema_version": 3,
     }
     retagged.cells.append(bonus)
-    cases["retagged_cells"] = (retagged, 10, {}, {})
+    cases["retagged_cells"] = (retagged, {}, {})
 
     changed = _with()
     _cell(changed, "snr_db").metadata["nbgrader"].update(grade=True, points=50, locked=True)
     changed.metadata["kernelspec"] = {"name": "evil", "display_name": "evil", "language": "sh"}
-    cases["changed_metadata"] = (changed, 10, {}, {})
+    cases["changed_metadata"] = (changed, {}, {})
 
     cases["showtraceback"] = (
         _insert_after(
@@ -136,8 +136,7 @@ def build():
             "mu_law_encode",
             "get_ipython().showtraceback = lambda *args, **kwargs: None",
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        ENCODE,
         {"flagged": True},
     )
     cases["always_equal"] = (
@@ -149,8 +148,7 @@ def build():
                 "def mu_law_encode(x, mu=255):\n    return Anything()\n"
             }
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        ENCODE,
         {},
     )
     cases["stderr_noise"] = (
@@ -160,19 +158,16 @@ def build():
             "import warnings\nprint('noise on stderr', file=sys.stderr)\n"
             "warnings.warn('a warning', UserWarning)",
         ),
-        10,
         {},
         {},
     )
     cases["huge_output"] = (
         _insert_after(_with(), "quantize", "for i in range(200_000):\n    print('spam', i)"),
-        10,
         {},
         {},
     )
     cases["writes_outside"] = (
         _insert_after(_with(), "dequantize", "open('/tmp/../etc/owned.txt', 'w').write('x')"),
-        10,
         {},
         {"flagged": True},
     )
@@ -183,8 +178,7 @@ def build():
                 "    secret = open('../../../gradebook.db', 'rb').read()\n    return x\n"
             }
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        ENCODE,
         {"flagged": True},
     )
     cases["uses_answer_key"] = (
@@ -194,8 +188,7 @@ def build():
                 "def mu_law_encode(x, mu=255):\n    return _key(x, mu)\n"
             }
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        ENCODE,
         {"flagged": True},
     )
     cases["peeks_at_hidden_tests"] = (
@@ -206,7 +199,6 @@ def build():
                 "    return caller.get('_want', caller.get('expected'))\n"
             }
         ),
-        8,
         {"test_mu_law_decode": 0},
         {"flagged": True},
     )
@@ -216,7 +208,6 @@ def build():
             "quantize",
             "torch.equal = lambda *args: True\ntorch.allclose = lambda *args, **kw: True",
         ),
-        7,
         {"test_quantize": 0},
         {"flagged": True},
     )
@@ -226,9 +217,8 @@ def build():
             "mu_law_encode",
             "expect_close = expect_tensor = lambda *args, **kwargs: None",
         ),
-        8,
-        {"test_mu_law_encode": 0},
+        ENCODE,
         {"flagged": True},
     )
-    cases["bad_json"] = (b'{"cells": [ not json', 0, {}, {"status": "failed"})
+    cases["bad_json"] = (b'{"cells": [ not json', {}, {"status": "failed"})
     return cases

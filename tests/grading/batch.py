@@ -15,8 +15,8 @@ import nbformat
 
 from autograder.answers import exercise_of
 from autograder.grade import grade
+from autograder.log import configure_logging
 from autograder.paths import SOLUTIONS
-from autograder.workspace import quiet_nbgrader
 
 ASSIGNMENT = "01_mulaw"
 NOTEBOOK = "mulaw"
@@ -60,7 +60,7 @@ def grade_batch(root, submissions, assignment_id=ASSIGNMENT, notebook_id=NOTEBOO
     Returns ``(per-cell scores, totals, the GradingResult)``, the first two read
     back from the CSV files. ``options`` go to ``autograder.grade.grade``.
     """
-    quiet_nbgrader()
+    configure_logging()
     submitted = write_batch(Path(root) / "submitted", submissions, assignment_id, notebook_id)
     result = grade(submitted, Path(root) / "out", progress=False, **options)
     cells, totals = read_tables(result.out)

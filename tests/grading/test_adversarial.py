@@ -3,8 +3,8 @@
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.sandbox import Limits
-from tests.adversarial_submissions import build
+from autograder.settings import Limits
+from tests.grading.adversarial_submissions import build
 from tests.grading.batch import ASSIGNMENT, grade_batch
 
 pytestmark = pytest.mark.slow
@@ -26,16 +26,14 @@ def _outcome(result, student):
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_adversarial_submission_gets_its_honest_score(graded, full_marks, name):
-    """The exact expected total, the expected zeros, full marks elsewhere, flags and reasons."""
+    """The expected zeros, full marks on every other test, flags and reasons."""
     cells, totals, result = graded
-    _, total, zeros, expect = CASES[name]
+    _, zeros, expect = CASES[name]
     outcome = _outcome(result, name)
-    assert totals[name] == (total, 10.0), (cells[name], outcome)
-    for grade_id, score in zeros.items():
-        assert cells[name][grade_id] == score, (cells[name], outcome)
-    if 0 < total < 10:
-        others = {g: s for g, s in cells[name].items() if g not in zeros}
-        assert all(s == full_marks[g] for g, s in others.items()), (cells[name], outcome)
+    ungradable = zeros == "all" or expect.get("status", "graded") != "graded"
+    expected = {g: 0.0 if ungradable or g in zeros else p for g, p in full_marks.items()}
+    assert cells[name] == expected, (cells[name], outcome)
+    assert totals[name] == (sum(expected.values()), sum(full_marks.values())), outcome
     assert bool(outcome.flags) == expect.get("flagged", False), outcome
     assert outcome.status == expect.get("status", "graded"), outcome
     if "reason" in expect:
@@ -47,7 +45,7 @@ def test_adversarial_submission_gets_its_honest_score(graded, full_marks, name):
 def test_misnamed_notebook_is_graded_with_a_note(graded):
     """The only notebook of a submission, under another name, is graded and the rename noted."""
     _, totals, result = graded
-    assert totals["misnamed"] == (10.0, 10.0)
+    assert totals["misnamed"][0] == totals["misnamed"][1] > 0
     assert any("misnamed" in note for note in _outcome(result, "misnamed").notes)
 
 
@@ -55,7 +53,7 @@ def test_flags_reach_the_instructor(graded):
     """flags.csv and the report list every flagged submission with its reason."""
     _, _, result = graded
     flagged = {o.student_id for o in result.flagged()}
-    expected = {name for name, case in CASES.items() if case[3].get("flagged")}
+    expected = {name for name, case in CASES.items() if case[2].get("flagged")}
     assert flagged == expected
     flags_csv = (result.out / "flags.csv").read_text()
     report = (result.out / "report" / "report.md").read_text()

@@ -7,11 +7,12 @@ import zipfile
 import nbformat
 import pytest
 
-from autograder.canonical import rebuild, scan
 from autograder.grade import find_submissions
 from autograder.intake import unpack
 from autograder.paths import REPO
+from autograder.rebuild import rebuild
 from autograder.samples import solution, untouched
+from autograder.scan import scan
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK
 
 

@@ -73,3 +73,12 @@ class TestMulawGrading(GradingSuite):
         }
         cells, _, _ = grade_batch(tmp_path, again, workers=1)
         assert cells == {student: graded.cells[student] for student in again}
+
+    def test_feedback_shows_messages_not_hidden_tests(self, graded):
+        """A failing test's message reaches the student; the hidden tests' code does not."""
+        student, _ = graded.packs["decode_mu_power"]
+        page = graded.result.out / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
+        text = page.read_text(encoding="utf-8")
+        assert "should be" in text and "mu_law_decode(" in text
+        for secret in ("BEGIN HIDDEN TESTS", "course.reference", "_ref.", "manual_seed(1202)"):
+            assert secret not in text, f"the feedback page shows {secret!r}"

@@ -10,10 +10,8 @@ import pytest
 from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
-from autograder.canonical import scan
 from autograder.paths import COURSE_PACKAGE, REPO
 from autograder.sandbox import (
-    Limits,
     bwrap_works,
     install_kernelspec,
     jail_uid,
@@ -22,6 +20,8 @@ from autograder.sandbox import (
     process_group_limit,
     write_font_cache,
 )
+from autograder.scan import scan
+from autograder.settings import Limits
 
 pytestmark = pytest.mark.slow
 

@@ -11,12 +11,12 @@ from sqlalchemy import text
 
 from autograder.paths import REPO
 from autograder.sandbox import write_font_cache
-from autograder.workspace import Workspace, alembic_head, put_venv_on_path
+from autograder.workspace import Workspace, alembic_head, prepare_nbgrader
 
 
 def test_alembic_head_is_what_the_alembic_command_says():
     """The gradebook's schema version read in-process equals ``alembic heads``."""
-    put_venv_on_path()
+    prepare_nbgrader()
     with _temp_alembic_ini("sqlite:////tmp/unused.db") as ini:
         output = subprocess.check_output(["alembic", "-c", ini, "heads"], text=True)
     assert alembic_head() == output.split()[0]

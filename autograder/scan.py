@@ -1,32 +1,16 @@
-"""What gets executed when a submission is graded.
+"""Student code is read before it runs: :func:`scan` says what may not run, and why.
 
-A student's notebook is never run as submitted. It is rebuilt from the
-released notebook: every cell the instructor wrote (set-up, tests, text,
-figures) comes from the release, with its metadata; from the submission the
-grader takes only
-
-* the code of each *solution* cell, found by its ``grade_id`` (the first cell
-  with that id wins; a cell re-tagged as something else is ignored), and
-* the student's own extra code cells (cells that are not in the release),
-  each placed after the solution cell it followed.
-
-So deleted, edited, duplicated or re-tagged test cells and changed metadata
-change nothing: the tests that run are always the instructor's.
-
-Every piece of student code is also read (not run) by :func:`scan`, which
-flags code that could reach the answer key, the hidden tests or the grader
-instead of computing: imports of ``course.reference``, reading files,
-introspection of frames and the interpreter, patching of the test helpers or
-of libraries, and tampering with error reporting. A flagged solution cell is
-replaced by the release's stub (its exercise scores 0) and the flag is
-reported to the instructor; a flagged extra cell is dropped.
+Every piece of student code (solution cells and the student's own extra
+cells) is parsed, not run, and flagged when it could reach the answer key,
+the hidden tests or the grader instead of computing: imports of
+``course.reference``, reading files, introspection of frames and the
+interpreter, patching of the test helpers or of libraries, and tampering
+with error reporting. ``autograder.rebuild`` replaces a flagged solution
+cell by the release's stub (its exercise scores 0) and drops a flagged
+extra cell; the flags reach the instructor.
 """
 
 import ast
-import copy
-from dataclasses import dataclass
-
-import nbformat
 
 #: Names a student may not bind or rebind: what the set-up and test cells rely on.
 PROTECTED_NAMES = frozenset(
@@ -155,14 +139,6 @@ FORBIDDEN_ATTRIBUTES = frozenset(
 FORBIDDEN_WORDS = ("course.reference", "gradebook", "HIDDEN TESTS", "BEGIN SOLUTION")
 
 
-@dataclass(frozen=True)
-class Flag:
-    """Student code that the grader refused to run, and why."""
-
-    cell: str
-    reason: str
-
-
 def _root_name(node):
     while isinstance(node, (ast.Attribute, ast.Subscript)):
         node = node.value
@@ -248,7 +224,7 @@ def scan(code, modules=()):
     return sorted(set(reasons))
 
 
-def _imported_modules(code):
+def imported_modules(code):
     """Names bound by import statements in ``code`` (the set-up cell's modules)."""
     try:
         tree = ast.parse(code)
@@ -259,137 +235,3 @@ def _imported_modules(code):
         if isinstance(node, ast.Import):
             names |= {(a.asname or a.name).split(".")[0] for a in node.names}
     return names
-
-
-#: Run right after the set-up cell under grading. Processes that a cell leaves
-#: behind (a fork bomb's children, say) are ended after that cell, so they
-#: cannot use up the submission's process quota for the cells that follow;
-#: and each cell may print at most ``_GRADER_MAX_CHARS`` characters per stream.
-GRADER_HOOKS = """\
-# Added by the grader: after each cell, end the processes it left behind,
-# and cut any cell's output beyond a limit.
-import sys
-
-import psutil as _grader_psutil
-
-_GRADER_MAX_CHARS = 20_000
-
-
-class _GraderCappedStream:
-    def __init__(self, stream):
-        self._stream, self._used = stream, 0
-
-    def write(self, text):
-        room = _GRADER_MAX_CHARS - self._used
-        self._used += len(text)
-        if room > 0:
-            self._stream.write(text[:room])
-        if self._used > _GRADER_MAX_CHARS and self._used - len(text) <= _GRADER_MAX_CHARS:
-            self._stream.write("\\n[... the rest of this output was cut by the grader]\\n")
-        return len(text)
-
-    def __getattr__(self, name):
-        return getattr(self._stream, name)
-
-
-sys.stdout = _GraderCappedStream(sys.stdout)
-sys.stderr = _GraderCappedStream(sys.stderr)
-
-
-def _grader_new_cell(*_):
-    sys.stdout._used = sys.stderr._used = 0
-
-
-def _grader_reap(*_):
-    children = _grader_psutil.Process().children(recursive=True)
-    for _child in children:
-        try:
-            _child.kill()
-        except _grader_psutil.Error:
-            pass
-    _grader_psutil.wait_procs(children, timeout=5)  # reap: zombies count too
-
-
-get_ipython().events.register("pre_run_cell", _grader_new_cell)
-get_ipython().events.register("post_run_cell", _grader_reap)
-"""
-
-
-def _grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-
-
-def rebuild(released, submitted, keep_display=False):
-    """The notebook to grade: the release, with the student's code put in.
-
-    Unless ``keep_display``, the release's ungraded code cells (figures,
-    experiments, training demos) are left out: no test depends on them, and
-    leaving them out keeps grading fast and a student's slow or endless
-    function from costing more than its own test's time limit.
-
-    Returns ``(notebook, flags, notes)``: ``flags`` lists the student code that
-    was refused (see :func:`scan`), ``notes`` what else was noticed (missing,
-    duplicated or re-tagged cells).
-    """
-    graded = copy.deepcopy(released)
-    solution_ids = [
-        _grade_id(c) for c in released.cells if c.metadata.get("nbgrader", {}).get("solution")
-    ]
-    released_ids = {c.get("id") for c in released.cells}
-    module_names = set()
-    for cell in released.cells:
-        if cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution"):
-            module_names |= _imported_modules(cell.source)
-
-    answers, extras, notes, flags = {}, {}, [], []
-    anchor = None
-    for cell in submitted.get("cells", []):
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        grade_id = _grade_id(cell)
-        if grade_id in solution_ids:
-            if grade_id in answers:
-                notes.append(f"solution cell {grade_id!r} appears twice: the first one was graded")
-                continue
-            answers[grade_id] = source
-            anchor = grade_id
-        elif grade_id is not None or cell.get("id") in released_ids:
-            continue  # an instructor's cell: the release's version runs instead
-        else:
-            extras.setdefault(anchor, []).append(source)
-
-    missing = [g for g in solution_ids if g not in answers]
-    if missing:
-        notes.append(f"solution cells missing from the submission: {', '.join(missing)}")
-
-    cells = []
-    for cell in graded.cells:
-        grade_id = _grade_id(cell)
-        if cell.cell_type == "code" and grade_id is None and not keep_display:
-            continue
-        if grade_id in answers:
-            reasons = scan(answers[grade_id], module_names)
-            if reasons:
-                flags.append(Flag(grade_id, "; ".join(reasons)))
-            else:
-                cell.source = answers[grade_id]
-        cells.append(cell)
-        if grade_id == "setup":
-            hooks = nbformat.v4.new_code_cell(GRADER_HOOKS)
-            hooks.id = "grader-hooks"
-            cells.append(hooks)
-        if grade_id in solution_ids or (grade_id == "setup" and None in extras):
-            key = None if grade_id == "setup" else grade_id
-            for number, source in enumerate(extras.get(key, []), start=1):
-                reasons = scan(source, module_names)
-                name = f"extra cell {number} after {key or 'setup'}"
-                if reasons:
-                    flags.append(Flag(name, "; ".join(reasons)))
-                    continue
-                extra = nbformat.v4.new_code_cell(source)
-                extra.id = f"student-extra-{key or 'setup'}-{number}"
-                cells.append(extra)
-    graded.cells = cells
-    return graded, flags, notes

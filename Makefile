@@ -6,6 +6,9 @@
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
+# The torch pin is written once, as the first requirement (the CPU build on
+# this disk); it is installed alone first so that nothing pulls a CUDA build.
+TORCH := $(shell grep -m1 '^torch==' requirements.txt)
 # nbgrader runs alembic from PATH when it creates a gradebook.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -13,7 +16,7 @@ export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
-	$(PYTHON) -m pip install --quiet torch==2.13.0
+	$(PYTHON) -m pip install --quiet $(TORCH)
 	$(PYTHON) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 

@@ -1,9 +1,18 @@
-"""``bundle``: the folder students receive, with no answer key and no hidden test."""
+"""``bundle``: the folder students receive, with no answer key and no hidden test.
 
+Two checks guard the kit before it is handed out: no file may hold
+instructor-only text (:func:`find_leaks`), and no helper of the kit's
+``course`` package may compute an exercise's answer
+(``autograder.reimplementations``, on the answer collections' probes).
+"""
+
+import importlib
 import shutil
 from pathlib import Path
 
+from autograder.answers import collections
 from autograder.paths import COURSE_PACKAGE, NOTEBOOKS, REPO
+from autograder.reimplementations import find_reimplementations
 
 #: Strings that only the instructor's side may contain.
 FORBIDDEN = (
@@ -21,7 +30,7 @@ STUDENT_README = """\
 ## Set up once
 
     python3 -m venv .venv
-    .venv/bin/pip install torch==2.13.0
+    .venv/bin/pip install {torch}
     .venv/bin/pip install -r requirements.txt
     .venv/bin/jupyter lab
 
@@ -39,6 +48,12 @@ signal generators): keep it next to `notebooks/`.
 """
 
 
+def torch_requirement():
+    """The torch pin, ``torch==X.Y.Z``: the first line of ``requirements.txt`` that names torch."""
+    lines = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    return next(line.strip() for line in lines if line.startswith("torch=="))
+
+
 def bundle(out):
     """Write the student kit into the new folder ``out`` and return its path."""
     out = Path(out)
@@ -53,12 +68,30 @@ def bundle(out):
     )
     for name in ("environment.yml", "requirements.txt"):
         shutil.copyfile(REPO / name, out / name)
-    (out / "README.md").write_text(STUDENT_README, encoding="utf-8")
-    leaks = find_leaks(out)
+    readme = STUDENT_README.format(torch=torch_requirement())
+    (out / "README.md").write_text(readme, encoding="utf-8")
+    leaks = find_leaks(out) + [
+        (f"course helper {helper}", f"computes the exercise {exercise}")
+        for helper, exercise in find_reimplementations(out, exercise_probes())
+    ]
     if leaks:
         shutil.rmtree(out)
         raise RuntimeError(f"the bundle would leak the answer key: {leaks}")
     return out
+
+
+def exercise_probes():
+    """``{exercise: (arguments, the answer key's output)}`` from every answer collection."""
+    probes = {}
+    for answers in collections():
+        key = importlib.import_module(f"course.reference.{answers.notebook_id}")
+        for exercise, make_arguments in answers.probes.items():
+            arguments = make_arguments()
+            probes[f"{answers.assignment_id}.{exercise}"] = (
+                arguments,
+                getattr(key, exercise)(**arguments),
+            )
+    return probes
 
 
 def find_leaks(folder):

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import torch
 
-from autograder.bundle import bundle, find_leaks
+from autograder.bundle import bundle, exercise_probes, find_leaks
 from autograder.paths import assignment_ids, notebook_names
+from autograder.reimplementations import find_reimplementations
 from autograder.samples import solution
 from tests.notebook_runner import errors, read, run_notebook
 
@@ -88,3 +90,42 @@ def test_correct_solution_passes_visible_tests_and_validate_in_the_kit(kit, assi
         assert validate.returncode == 0 and "Success!" in validate.stdout, (
             f"nbgrader validate failed:\n{validate.stdout}\n{validate.stderr}"
         )
+
+
+#: ``top_unrated`` as 06_collaborative's helpers shipped it once: ``recommend`` for all users.
+OLD_TOP_UNRATED = '''
+import torch
+
+
+def top_unrated(scores, R, k):
+    scores = scores.expand(R.shape).to(torch.float64)
+    masked = torch.where(torch.isnan(R), scores, float("-inf"))
+    return torch.sort(masked, dim=1, descending=True, stable=True).indices[:, :k]
+'''
+
+
+def _recommend_probe():
+    """recommend's arguments and the answer key's output on a small seeded ratings matrix."""
+    from course.reference.collaborative import recommend
+
+    generator = torch.Generator().manual_seed(0)
+    R = torch.rand(6, 9, generator=generator).mul(5).ceil()
+    R[torch.rand(6, 9, generator=generator) < 0.5] = float("nan")
+    arguments = {"scores": torch.rand(9, generator=generator), "R": R, "u": 2, "k": 3}
+    return {"06_collaborative.recommend": (arguments, recommend(**arguments))}
+
+
+def test_reimplementation_check_catches_a_batched_exercise(tmp_path):
+    """A kit helper that is recommend() for every user at once fails the bundle's check."""
+    package = tmp_path / "course" / "collaborative"
+    package.mkdir(parents=True)
+    (tmp_path / "course" / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "recsys.py").write_text(OLD_TOP_UNRATED)
+    found = find_reimplementations(tmp_path, _recommend_probe())
+    assert found == [("course.collaborative.recsys.top_unrated", "06_collaborative.recommend")]
+
+
+def test_kit_helpers_compute_no_exercise(kit):
+    """The real kit passes the same check (bundle() ran it too, on every collection's probes)."""
+    assert find_reimplementations(kit, _recommend_probe() | exercise_probes()) == []

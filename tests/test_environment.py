@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+from autograder.bundle import torch_requirement
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -43,11 +45,26 @@ def test_environment_yml_matches_requirements():
     )
 
 
-def test_torch_is_the_pinned_cpu_build_and_installed_first():
-    """torch==2.13.0 (the CPU build on this disk) comes first, in the list and in the Makefile."""
-    assert _pip_requirements()[0] == "torch==2.13.0"
+def test_torch_pin_is_written_once_and_repeated_right():
+    """requirements.txt's first line pins torch; every other place takes or repeats that pin.
+
+    The Makefile reads it from requirements.txt and installs it alone first (the
+    CPU build on this disk; a range would pull a CUDA build); environment.yml's
+    pip section lists it (checked above); the student kit's README and this
+    repository's README say the same version.
+    """
+    pin = _pip_requirements()[0]
+    assert re.fullmatch(r"torch==[\w.]+", pin), (
+        f"requirements.txt must start with torch==, not {pin}"
+    )
     makefile = (REPO / "Makefile").read_text()
-    assert makefile.index("install --quiet torch==2.13.0") < makefile.index("-r requirements")
+    assert "TORCH := $(shell grep -m1 '^torch==' requirements.txt)" in makefile
+    assert makefile.index("install --quiet $(TORCH)") < makefile.index("-r requirements")
+    assert "torch==" not in makefile.replace("'^torch=='", "")
+    assert torch_requirement() == pin
+    readme = (REPO / "README.md").read_text()
+    assert set(re.findall(r"torch==[\w.]+", readme)) == {pin}, "README.md names another torch pin"
+    assert f"`{pin}`" in readme
 
 
 def test_python_version_agrees():

@@ -6,7 +6,10 @@ assignment's notebook name) that defines
 * ``ASSIGNMENT``: the assignment id, ``"01_mulaw"``;
 * ``ANSWERS``: a list of :class:`Answer` made with the constructors below;
 * ``DEMO_STUDENT``: the names of the answers that the demo's "partly wrong"
-  student submits together; its expected score is computed from the points.
+  student submits together; its expected score is computed from the points;
+* ``PROBES`` (optional): ``{exercise: function returning keyword arguments}``,
+  inputs on which ``autograder.reimplementations`` checks that no helper
+  shipped to students computes the exercise's answer.
 
 An answer changes one or more solution cells and says which test cells it
 must lose (score 0); every other test cell must keep full marks:
@@ -166,6 +169,7 @@ class Collection:
     demo_student: tuple
     full_marks: dict  # {test grade_id: points}, from the notebook's metadata
     solutions: dict  # {grade_id: the solution cell's code}
+    probes: dict  # {exercise: function returning keyword arguments}
 
     def tests_of(self, exercise):
         """The test cells of one exercise."""
@@ -268,8 +272,13 @@ def collection(assignment_id):
     unknown = set(module.DEMO_STUDENT) - set(answers)
     if unknown:
         raise ValueError(f"autograder/answers/{notebook_id}.py: DEMO_STUDENT names {unknown}")
+    probes = dict(getattr(module, "PROBES", {}))
+    if set(probes) - exercises:
+        raise ValueError(
+            f"autograder/answers/{notebook_id}.py: PROBES names {set(probes) - exercises}"
+        )
     demo = tuple(module.DEMO_STUDENT)
-    return Collection(assignment_id, notebook_id, answers, demo, full_marks, solutions)
+    return Collection(assignment_id, notebook_id, answers, demo, full_marks, solutions, probes)
 
 
 def collections():

@@ -4,6 +4,8 @@ Mistakes are mutations of the solution where the slip is one expression
 (``Edit``), and whole functions where a student would write something else.
 """
 
+import torch
+
 from autograder.answers import Edit, correct, mistake, plain, unattempted
 
 ASSIGNMENT = "01_mulaw"
@@ -243,3 +245,17 @@ def snr_db(clean, noisy):
 
 #: Right encode and dequantize; decode with mu ** |y|, quantize with banker's rounding, no SNR.
 DEMO_STUDENT = ["decode_mu_power", "quantize_round_half_even", "snr_db_unattempted"]
+
+
+def _signal(seed, n=64):
+    return torch.rand(n, generator=torch.Generator().manual_seed(seed), dtype=torch.float64) * 2 - 1
+
+
+#: Inputs on which no helper shipped to students may reproduce an exercise's answer.
+PROBES = {
+    "mu_law_encode": lambda: {"x": _signal(1), "mu": 255},
+    "mu_law_decode": lambda: {"y": _signal(2), "mu": 255},
+    "quantize": lambda: {"y": _signal(3), "n_levels": 256},
+    "dequantize": lambda: {"q": torch.arange(0, 256, 5), "n_levels": 256},
+    "snr_db": lambda: {"clean": _signal(4), "noisy": _signal(4) + 0.01 * _signal(5)},
+}

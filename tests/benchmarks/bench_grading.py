@@ -1,6 +1,6 @@
 """Grading a class: our pipeline against plain serial ``nbgrader autograde``.
 
-    .venv/bin/python tests/benchmarks/bench_grading.py [--students 40]
+    .venv/bin/python -m tests.benchmarks.bench_grading [--students 40]
 
 Builds 40 submissions of 01_mulaw (a mix of full solutions, untouched
 notebooks and solutions with one plausible mistake), grades them with
@@ -23,23 +23,19 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
+from nbgrader.api import Gradebook
 
-from nbgrader.api import Gradebook  # noqa: E402
-
-from autograder.paths import BUILD, COURSE_PACKAGE, SOLUTIONS  # noqa: E402
-from autograder.samples import solution, untouched  # noqa: E402
-from autograder.sandbox import bwrap_works  # noqa: E402
-from autograder.settings import COURSE_ID  # noqa: E402
-from tests.grading.batch import write_batch  # noqa: E402
-from tests.mulaw_answers import MISTAKES  # noqa: E402
+from autograder.answers import collection
+from autograder.paths import BUILD, COURSE_PACKAGE, REPO, SOLUTIONS
+from autograder.samples import solution, untouched
+from autograder.sandbox import bwrap_works
+from autograder.settings import COURSE_ID
+from tests.grading.batch import write_batch
 
 ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"
 
+#: The plain nbgrader course's config: the course's own settings (found on PYTHONPATH).
 NBGRADER_CONFIG = """
-import sys
-sys.path.insert(0, {repo!r})
 from autograder.settings import apply
 c = get_config()
 apply(c, root={root!r}, db_url={db!r})
@@ -48,7 +44,8 @@ apply(c, root={root!r}, db_url={db!r})
 
 def class_of(n):
     """``n`` submissions: a third correct, a third untouched, a third with one mistake."""
-    mistakes = sorted(MISTAKES)
+    answers = collection(ASSIGNMENT)
+    mistakes = sorted(name for name, answer in answers.answers.items() if not answer.is_correct)
     students = {}
     for i in range(n):
         kind = i % 3
@@ -57,8 +54,8 @@ def class_of(n):
         elif kind == 1:
             students[f"s{i:03d}_blank"] = untouched(ASSIGNMENT, NOTEBOOK)
         else:
-            grade_id, code = MISTAKES[mistakes[i % len(mistakes)]]
-            students[f"s{i:03d}_wrong"] = solution(ASSIGNMENT, NOTEBOOK, {grade_id: code})
+            code = answers.cell_code([mistakes[i % len(mistakes)]])
+            students[f"s{i:03d}_wrong"] = solution(ASSIGNMENT, NOTEBOOK, code)
     return students
 
 
@@ -83,10 +80,9 @@ def run_nbgrader(submitted, course):
     shutil.copytree(SOLUTIONS / ASSIGNMENT, course / "source" / ASSIGNMENT)
     shutil.copytree(submitted, course / "submitted")
     db = f"sqlite:///{course / 'gradebook.db'}"
-    (course / "nbgrader_config.py").write_text(
-        NBGRADER_CONFIG.format(repo=str(REPO), root=str(course), db=db)
-    )
+    (course / "nbgrader_config.py").write_text(NBGRADER_CONFIG.format(root=str(course), db=db))
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env["PYTHONPATH"] = str(REPO)
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
     subprocess.run(
         [nbgrader, "generate_assignment", ASSIGNMENT, "--force"],

@@ -1,26 +1,23 @@
 """How long each assignment takes: the solution notebook run top to bottom, and
 the solution graded by the pipeline (nbgrader autograde with hidden tests).
 
-    .venv/bin/python tests/benchmarks/bench_notebooks.py
+    .venv/bin/python -m tests.benchmarks.bench_notebooks
 
 Prints a table and writes build/bench/notebooks.json. Targets (this course's
 promise, on a 2-core machine): under 60 s to run, under 20 s to autograde.
 """
 
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
-
-from autograder.grade import grade  # noqa: E402
-from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names  # noqa: E402
-from autograder.samples import solution, write_submission  # noqa: E402
-from autograder.workspace import Workspace, quiet_nbgrader  # noqa: E402
-from tests.notebook_runner import errors, read, run_notebook  # noqa: E402
+from autograder.grade import grade
+from autograder.log import configure_logging
+from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
+from autograder.samples import solution, write_submission
+from autograder.workspace import Workspace
+from tests.notebook_runner import errors, read, run_notebook
 
 
 def time_run(path):

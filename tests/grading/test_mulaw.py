@@ -28,7 +28,7 @@ BROKEN = {
 
 
 class TestMulawGrading(GradingSuite):
-    assignment_id = ASSIGNMENT
+    assignment_id = "01_mulaw"
     extra_submissions = BROKEN
 
     @pytest.mark.parametrize("student", sorted(BROKEN))

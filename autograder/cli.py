@@ -36,6 +36,11 @@ def _parser():
     )
     grade.add_argument("--db-url", help="class gradebook (default: sqlite in OUT)")
     grade.add_argument(
+        "--scheduler",
+        help="grade on a Dask cluster: the scheduler's address (tcp://host:8786), "
+        "or local:N for N worker processes here",
+    )
+    grade.add_argument(
         "--show-hidden-tests",
         action="store_true",
         help="feedback pages show the hidden tests' code too (default: only their messages)",
@@ -81,6 +86,7 @@ def main(argv=None):
                 sandbox=False if args.no_sandbox else None,
                 db_url=args.db_url,
                 show_hidden_tests=args.show_hidden_tests,
+                scheduler=args.scheduler,
             )
             print(result.summary())
             print(f"grades: {result.out / 'grades.csv'}; report: {result.out / 'report'}")
@@ -95,4 +101,10 @@ def main(argv=None):
     except (ValueError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: run the same command again to grade the rest", file=sys.stderr)
+        return 130
+    except RuntimeError as error:  # a lost scheduler, a worker with another release
+        print(f"error: {error}", file=sys.stderr)
+        return 3
     return 0

@@ -28,15 +28,16 @@ feedback page that says why and a line in the log; the others carry on.
 
 import contextlib
 import csv
+import dataclasses
+import hashlib
+import json
 import logging
-import multiprocessing
-import multiprocessing.forkserver
 import os
 import shutil
 import signal
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,14 +46,16 @@ from nbgrader.api import Gradebook
 from tqdm.auto import tqdm
 from traitlets.config import Config
 
+from autograder.cluster import DaskPool, ReleaseMismatch, SchedulerLost
 from autograder.intake import unpack
 from autograder.log import log
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
+from autograder.pool import LocalPool
 from autograder.records import Job, Status, SubmissionResult
+from autograder.release import release_fingerprint
 from autograder.report import write_report
 from autograder.sandbox import bwrap_works, warn_once_without_sandbox, write_font_cache
 from autograder.settings import Limits
-from autograder.worker import failure_page
 from autograder.workspace import Workspace
 
 GRADES_HEADER = ["student_id", "assignment_id", "score", "max_score"]
@@ -96,6 +99,8 @@ class GradingResult:
     sandboxed: bool = False
     workers: int = 1
     db_url: str = ""
+    runner: str = ""  # who graded: "2 workers", "4 Dask workers at tcp://...", or why it stopped
+    missing: int = 0  # submissions left ungraded by an interrupted run
 
     def totals(self):
         """``{(student_id, assignment_id): (score, max_score)}`` summed over cells."""
@@ -114,12 +119,16 @@ class GradingResult:
         """One paragraph for the instructor."""
         failed = [o for o in self.outcomes if o.status != Status.GRADED]
         isolation = "sandboxed (bubblewrap)" if self.sandboxed else "NOT sandboxed"
-        return (
+        runner = self.runner or f"{self.workers} workers"
+        summary = (
             f"graded {len(self.totals())} submissions ({len(self.outcomes)} notebooks) "
-            f"in {self.seconds:.1f} s with {self.workers} workers, {isolation}: "
+            f"in {self.seconds:.1f} s with {runner}, {isolation}: "
             f"{len(self.outcomes) - len(failed)} notebooks graded, {len(failed)} failed or "
             f"missing, {len(self.flagged())} flagged for the instructor"
         )
+        if self.missing:
+            summary += f"; {self.missing} submissions NOT graded yet: run the command again"
+        return summary
 
 
 def graded_cells(assignment_id, notebook_id):
@@ -160,56 +169,6 @@ def find_submissions(submissions, assignment=None):
             "<student_id>/<assignment_id>/<notebook>.ipynb"
         )
     return found
-
-
-def _worker_context():
-    """Processes forked from a server that has imported the worker's modules once.
-
-    Each submission still gets a process of its own (forked, so its state is
-    private and dies with it), without paying seconds of imports each time.
-    """
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["autograder.worker"])
-    multiprocessing.forkserver.ensure_running()  # start importing now, in the background
-    return context
-
-
-def _run_worker(job, timeout_s, context):
-    """Run one worker process; return ``(SubmissionResult, "")`` or ``(None, why it failed)``."""
-    from autograder.worker import run_job_file
-
-    job_file = job.write()
-    log_file = Path(job.dir) / "worker.log"
-    log_file.touch()
-    process = context.Process(target=run_job_file, args=(str(job_file), str(log_file)))
-    process.start()
-    process.join(timeout_s)
-    timed_out = process.is_alive()
-    with contextlib.suppress(OSError):
-        os.killpg(process.pid, signal.SIGKILL)  # the worker and all it started
-    process.join()
-    if timed_out:
-        return None, f"grading took longer than the limit of {timeout_s} s"
-    result_file = Path(job.result)
-    if process.exitcode == 0 and result_file.is_file():
-        return SubmissionResult.from_json(result_file.read_text()), ""
-    tail = log_file.read_text(errors="replace").strip().splitlines()[-1:] or [""]
-    return None, f"the grading worker failed (exit {process.exitcode}): {tail[0][:300]}"
-
-
-def _failed_result(job, reason):
-    """The result of a submission whose worker failed: every notebook at zero, a page each."""
-    result = SubmissionResult.failed(job, reason)
-    for record in result.notebooks:
-        page = Path(job.out) / "feedback" / job.student_id / job.assignment_id
-        page = page / f"{record.notebook_id}.html"
-        page.parent.mkdir(parents=True, exist_ok=True)
-        cells = job.notebooks[record.notebook_id]
-        page.write_text(
-            failure_page(job.student_id, job.assignment_id, record.notebook_id, reason, cells),
-            encoding="utf-8",
-        )
-    return result
 
 
 def _master_gradebook(out, db_url, assignments, template, tmp):
@@ -282,33 +241,41 @@ def grade(
     db_url=None,
     progress=True,
     show_hidden_tests=False,
+    scheduler=None,
 ):
     """Autograde every submission under ``submissions``; write everything to ``out``.
 
     ``workers`` defaults to the number of cores; ``sandbox`` to whether
     bubblewrap works here; ``limits`` to ``Limits()``. Feedback pages show
     each failing test's message but not the hidden tests' code, unless
-    ``show_hidden_tests``.
+    ``show_hidden_tests``. With ``scheduler`` (a Dask scheduler's address,
+    or ``local:N``) the submissions are graded on that cluster's workers.
+
+    Each result is merged into the gradebook and kept in ``OUT/results/`` as
+    soon as it arrives: an interrupted run (Ctrl-C, a lost scheduler) leaves
+    every submission graded so far in the gradebook, and running the same
+    command again grades only what is new or changed.
     """
     started = time.perf_counter()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     limits = limits or Limits()
     workers = max(1, int(workers or os.cpu_count() or 1))
-    sandbox = bwrap_works() if sandbox is None else sandbox
+    local_sandbox = bwrap_works() if sandbox is None else sandbox
     handler = logging.FileHandler(out / "grading.log", mode="w", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
     log.addHandler(handler)
+    pool = None
     try:
         with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
             tmp = Path(tmp)
             if Path(submissions).is_file():
                 submissions = unpack(submissions, tmp / "unzipped", assignment)
             found = find_submissions(submissions, assignment)
-            if not sandbox:
+            if scheduler is None and not local_sandbox:
                 warn_once_without_sandbox()
             assignments = sorted({a for _, a, _ in found})
-            context = _worker_context()  # its imports run while the template is made
+            pool = DaskPool(scheduler, sandbox) if scheduler else LocalPool(workers)
             template = Workspace(tmp / "template")
             for assignment_id in assignments:
                 template.generate(assignment_id)
@@ -317,6 +284,7 @@ def grade(
             template_cache = tmp / "feedback-templates"
             template_cache.mkdir()
             cells = {a: {n: graded_cells(a, n) for n in notebook_names(a)} for a in assignments}
+            fingerprints = {a: release_fingerprint(a) for a in assignments}
             jobs = []
             for number, (student_id, assignment_id, folder) in enumerate(found):
                 job_dir = tmp / "jobs" / f"{number:05d}"
@@ -331,60 +299,118 @@ def grade(
                     result=str(job_dir / "result.json"),
                     dir=str(job_dir),
                     limits=limits,
-                    sandbox=sandbox,
+                    sandbox=local_sandbox,
                     font_cache=str(font_cache),
                     template_cache=str(template_cache),
                     show_hidden_tests=show_hidden_tests,
                 )
                 jobs.append(job)
-            results = _run_all(jobs, workers, limits, progress, context)
-            result = GradingResult([], [], out, sandboxed=sandbox, workers=workers, db_url=db_url)
+            keys = {job.result: _result_key(job, fingerprints[job.assignment_id]) for job in jobs}
+            results = {}
+            for job in jobs:
+                kept = _kept_result(job, keys[job.result])
+                if kept is not None:
+                    results[job.result] = kept
+                    _merge(db_url, kept)
+            if results:
+                log.info("kept %d results of an earlier run (unchanged submissions)", len(results))
+            todo = [job for job in jobs if job.result not in results]
+            bar = tqdm(total=len(todo), desc="grading", unit="submission", disable=not progress)
+            interrupted = None
+            try:
+                for job, item in pool.run(todo):
+                    with _interrupt_after():  # all three or none: no half-recorded result
+                        _merge(db_url, item)
+                        _keep_result(job, keys[job.result], item)
+                        results[job.result] = item
+                    bar.set_postfix_str(f"{job.student_id}/{job.assignment_id}", refresh=False)
+                    bar.update()
+            except (KeyboardInterrupt, SchedulerLost, ReleaseMismatch) as error:
+                interrupted = error
+            finally:
+                bar.close()
+            result = GradingResult(
+                [], [], out, sandboxed=local_sandbox, workers=workers, db_url=db_url
+            )
+            result.runner = pool.describe() if interrupted is None else str(interrupted)
             for job in jobs:  # in the order found: the same tables on every run
-                item = results[job.result]
-                _merge(db_url, item)
-                _collect(result, item, cells[job.assignment_id])
+                if job.result in results:
+                    _collect(result, results[job.result], cells[job.assignment_id])
+            result.missing = len(jobs) - len(results)
         result.seconds = time.perf_counter() - started
         write_tables(result)
         write_report(result)
+        if interrupted is not None:
+            log.warning(
+                "stopped after %d of %d submissions (%s); every graded one is in the gradebook "
+                "and in %s: run the same command again to grade the rest",
+                len(results),
+                len(jobs),
+                type(interrupted).__name__,
+                out,
+            )
+            raise interrupted
     finally:
+        if pool is not None:
+            pool.close()
         log.removeHandler(handler)
         handler.close()
     return result
 
 
-def _run_all(jobs, workers, limits, progress, context):
-    """Run every job on ``workers`` processes at once; ``{result path: SubmissionResult}``."""
-    results = {}
+@contextlib.contextmanager
+def _interrupt_after():
+    """Hold back Ctrl-C until the block is done (in the main thread; elsewhere do nothing)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received = []
+    previous = signal.signal(signal.SIGINT, lambda *_: received.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
-    def run(job):
-        timeout = limits.notebook_timeout_s * len(job.notebooks) + 120
-        item, reason = _run_worker(job, timeout, context)
-        if item is None:
-            log.warning("%s/%s: %s", job.student_id, job.assignment_id, reason)
-            item = _failed_result(job, reason)
-        if any(record.status == Status.FAILED for record in item.notebooks):
-            # keep nbgrader's own account of what went wrong next to the grades
-            logs = Path(job.out) / "logs"
-            logs.mkdir(exist_ok=True)
-            name = f"{job.student_id}_{job.assignment_id}.log"
-            shutil.copyfile(Path(job.dir) / "worker.log", logs / name)
-        return job, item
 
-    bar = tqdm(total=len(jobs), desc="grading", unit="submission", disable=not progress)
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(run, job): job for job in jobs}
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                job, item = future.result()
-            except Exception as error:  # a grader bug must not lose the class's grades
-                log.exception("grading %s/%s failed", job.student_id, job.assignment_id)
-                item = _failed_result(job, f"the grader failed ({type(error).__name__}: {error})")
-            results[job.result] = item
-            bar.set_postfix_str(f"{job.student_id}/{job.assignment_id}", refresh=False)
-            bar.update()
-    bar.close()
-    return results
+def _result_key(job, fingerprint):
+    """What a kept result depends on: the release, the submission's files, the settings."""
+    digest = hashlib.sha256()
+    digest.update(fingerprint.encode())
+    folder = Path(job.submission)
+    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    settings = [dataclasses.asdict(job.limits), job.sandbox, job.show_hidden_tests]
+    digest.update(json.dumps(settings, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _result_file(job):
+    return Path(job.out) / "results" / job.student_id / f"{job.assignment_id}.json"
+
+
+def _keep_result(job, key, item):
+    """Store a submission's result in OUT/results, for a later run to reuse."""
+    path = _result_file(job)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"key": key, "result": json.loads(item.to_json())}, indent=1))
+
+
+def _kept_result(job, key):
+    """An earlier run's result of this very submission under these settings, or None."""
+    path = _result_file(job)
+    try:
+        kept = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if kept.get("key") != key:
+        return None
+    item = SubmissionResult.from_json(json.dumps(kept["result"]))
+    pages = Path(job.out) / "feedback" / job.student_id / job.assignment_id
+    if not all((pages / f"{name}.html").is_file() for name in job.notebooks):
+        return None
+    return item
 
 
 def _collect(result, item, notebook_cells):

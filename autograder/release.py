@@ -1,11 +1,15 @@
-"""``release``: generate every student notebook in ``notebooks/`` from ``solutions/``."""
+"""``release``: generate every student notebook in ``notebooks/`` from ``solutions/``.
 
+Also the release's fingerprint, which grading machines compare before they grade.
+"""
+
+import hashlib
 import shutil
 import tempfile
 from pathlib import Path
 
 from autograder.log import log
-from autograder.paths import NOTEBOOKS, assignment_ids
+from autograder.paths import COURSE_PACKAGE, NOTEBOOKS, REPO, SOLUTIONS, assignment_ids
 from autograder.workspace import Workspace
 
 
@@ -28,3 +32,28 @@ def release(assignments=None, dest=NOTEBOOKS):
             written.append(target)
             log.debug("released %s -> %s", assignment_id, target)
     return written
+
+
+def release_fingerprint(assignment_id):
+    """A hash of everything that decides a grade of ``assignment_id`` on this machine.
+
+    The released and the source notebooks (the tests, hidden ones included)
+    and the ``course`` package (the answer key and the helpers the notebooks
+    import). Two machines with the same fingerprint grade a submission alike;
+    ``autograder.cluster`` refuses to grade on a worker whose fingerprint
+    differs from the parent's.
+    """
+    files = sorted(
+        [
+            *(SOLUTIONS / assignment_id).glob("*.ipynb"),
+            *(NOTEBOOKS / assignment_id).glob("*.ipynb"),
+            *(p for p in COURSE_PACKAGE.rglob("*.py") if "__pycache__" not in p.parts),
+        ]
+    )
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(str(path.relative_to(REPO)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()

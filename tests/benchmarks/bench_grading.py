@@ -7,9 +7,12 @@ notebooks and solutions with one plausible mistake), grades them with
 ``python -m autograder grade`` (default workers, sandbox on where bubblewrap
 works, feedback pages included) and with ``nbgrader autograde`` run serially
 on the same files in a plain nbgrader course folder (same nbgrader settings),
-in the same run. Prints both times and writes ``build/bench/grading.json``
-with ``ours_s``, ``nbgrader_s``, ``ratio`` (nbgrader / ours) and whether the
-scores agree. Goal on a 2-core machine: ratio >= 1.8 with isolation on.
+in the same run, and once more through a Dask ``LocalCluster`` of two workers
+(``--scheduler local:2``). Prints the times and writes
+``build/bench/grading.json`` with ``ours_s``, ``dask_local2_s``,
+``nbgrader_s``, ``ratio`` (nbgrader / ours), ``dask_over_local`` and whether
+the three agree on every score. Goals on a 2-core machine: ratio >= 1.8 with
+isolation on; Dask within 10% of the local pool (``dask_over_local`` <= 1.1).
 """
 
 import argparse
@@ -59,10 +62,10 @@ def class_of(n):
     return students
 
 
-def run_ours(submitted, out):
+def run_ours(submitted, out, *options):
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out)],
+        [sys.executable, "-m", "autograder", "grade", str(submitted), "--out", str(out), *options],
         cwd=REPO,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -115,27 +118,31 @@ def main():
         tmp = Path(tmp)
         submitted = write_batch(tmp / "submitted", class_of(args.students))
         ours_s, ours = run_ours(submitted, tmp / "ours")
+        dask_s, on_dask = run_ours(submitted, tmp / "dask", "--scheduler", "local:2")
         nbgrader_s, theirs = run_nbgrader(submitted, tmp / "nbgrader")
-    agree = ours == theirs
+    agree = ours == theirs == on_dask
     result = {
         "students": args.students,
         "workers": os.cpu_count(),
         "sandbox": bwrap_works(),
         "ours_s": round(ours_s, 1),
+        "dask_local2_s": round(dask_s, 1),
         "nbgrader_s": round(nbgrader_s, 1),
         "ratio": round(nbgrader_s / ours_s, 2),
+        "dask_over_local": round(dask_s / ours_s, 3),
         "scores_agree": agree,
     }
     if not agree:
         result["differences"] = {
-            s: (ours.get(s), theirs.get(s))
-            for s in sorted(set(ours) | set(theirs))
-            if ours.get(s) != theirs.get(s)
+            s: (ours.get(s), on_dask.get(s), theirs.get(s))
+            for s in sorted(set(ours) | set(theirs) | set(on_dask))
+            if not ours.get(s) == on_dask.get(s) == theirs.get(s)
         }
     print(
         f"python -m autograder grade : {ours_s:7.1f} s ({result['workers']} workers, "
         f"sandbox {'on' if result['sandbox'] else 'off'}, feedback included)"
     )
+    print(f"same, --scheduler local:2  : {dask_s:7.1f} s (Dask / local pool {dask_s / ours_s:.3f})")
     print(f"nbgrader autograde (serial): {nbgrader_s:7.1f} s")
     print(f"ratio nbgrader / ours      : {result['ratio']:7.2f}   scores agree: {agree}")
     out = BUILD / "bench" / "grading.json"

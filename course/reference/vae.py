@@ -94,7 +94,7 @@ def negative_elbo(x, x_logits, mu, logvar):
 
     Returns:
         0-d tensor: the batch mean of (negative log-likelihood summed over the
-        P pixels + KL summed over the D latent dimensions).
+        P pixels + KL summed over the D latent dimensions, ``kl_divergence``).
 
     Raises:
         TypeError: an argument is not a floating-point tensor.
@@ -112,5 +112,4 @@ def negative_elbo(x, x_logits, mu, logvar):
             f"got {tuple(x.shape)} and {tuple(mu.shape)}"
         )
     reconstruction = F.binary_cross_entropy_with_logits(x_logits, x, reduction="none").sum(dim=1)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)
-    return (reconstruction + kl).mean()
+    return (reconstruction + kl_divergence(mu, logvar)).mean()

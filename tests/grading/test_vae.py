@@ -1,28 +1,28 @@
 """02_vae through the grading pipeline, in one batch.
 
-The solution scores 10, the untouched release 0, the demo's partly wrong student
-its expected score; every correct variant keeps full marks; every plausible mistake
-loses the points of its own test cell and nothing else. A ``negative_elbo`` that
-calls a wrong ``kl_divergence`` does not lose points on ``test_negative_elbo``
-(its test cell swaps in the reference ``kl_divergence`` while grading).
+Besides what every assignment checks (``tests/grading/suite.py``): a
+``negative_elbo`` that calls a wrong or missing ``kl_divergence`` keeps its
+marks on ``test_negative_elbo`` (the cell grades with the answer key's
+``kl_divergence`` in its place), so that one mistake is not counted twice.
 """
 
 import pytest
 
-from tests.grading_suite import grading_tests
-from tests.vae_answers import CROSS, MISTAKES, VARIANTS
+from tests.grading.suite import GradingSuite
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT, NOTEBOOK = "02_vae", "vae"
-globals().update(grading_tests(ASSIGNMENT, NOTEBOOK, MISTAKES, VARIANTS, cross=CROSS))
-FULL_MARKS = globals()["FULL_MARKS"]
 
+class TestVaeGrading(GradingSuite):
+    assignment_id = "02_vae"
 
-def test_points_are_the_suggested_ones():
-    """3 + 3 + 4 points on the three test cells, 10 in all."""
-    assert FULL_MARKS == {
-        "test_reparameterize": 3.0,
-        "test_kl_divergence": 3.0,
-        "test_negative_elbo": 4.0,
-    }
+    @pytest.mark.parametrize(
+        "answer", ["wrong_kl_used_by_a_plain_elbo", "missing_kl_used_by_a_checked_elbo"]
+    )
+    def test_a_wrong_kl_costs_points_on_its_own_test_only(self, graded, answer):
+        """test_kl_divergence scores 0, test_negative_elbo keeps its points."""
+        student, _ = graded.packs[answer]
+        scores = graded.cells[student]
+        full = self.answers.full_marks
+        assert scores["test_kl_divergence"] == 0
+        assert scores["test_negative_elbo"] == full["test_negative_elbo"]

@@ -2,7 +2,8 @@
 # needs on first use, so a fresh clone needs nothing installed by hand.
 #   make demo   release, grade the sample submissions, print their scores
 #   make test   lint, format check and the whole test suite
-#   make lab    JupyterLab with nbgrader's extensions, set up for this course
+#   make lab    JupyterLab with nbgrader's extensions and RISE, set up for this course
+#   make slides every solution notebook as an executed reveal.js deck in build/slides/
 
 VENV := .venv
 PYTHON := $(VENV)/bin/python
@@ -12,7 +13,7 @@ TORCH := $(shell grep -m1 '^torch==' requirements.txt)
 # nbgrader runs alembic from PATH when it creates a gradebook.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: demo test lab release bundle clean
+.PHONY: demo test lab slides release bundle clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PYTHON) || python3 -m venv $(VENV)
@@ -30,6 +31,23 @@ test: $(VENV)/.installed
 
 lab: $(VENV)/.installed
 	cd autograder && $(abspath $(VENV))/bin/jupyter lab --notebook-dir=..
+
+# reveal.js, RequireJS and MathJax for the decks, from the npm registry, so that
+# the slides work without a network.
+SLIDES_VENDOR := build/slides/vendor
+$(SLIDES_VENDOR)/.installed:
+	mkdir -p build/npm $(SLIDES_VENDOR)
+	npm install --silent --no-audit --no-fund --prefix build/npm \
+		reveal.js@4.6.0 requirejs@2.3.8 mathjax@2.7.9 jquery@3.7.1
+	rm -rf $(SLIDES_VENDOR)/reveal.js $(SLIDES_VENDOR)/mathjax
+	cp -r build/npm/node_modules/reveal.js $(SLIDES_VENDOR)/reveal.js
+	cp -r build/npm/node_modules/mathjax $(SLIDES_VENDOR)/mathjax
+	cp build/npm/node_modules/requirejs/require.js $(SLIDES_VENDOR)/require.js
+	cp build/npm/node_modules/jquery/dist/jquery.min.js $(SLIDES_VENDOR)/jquery.min.js
+	touch $@
+
+slides: $(VENV)/.installed $(SLIDES_VENDOR)/.installed
+	$(PYTHON) -m autograder slides
 
 release: $(VENV)/.installed
 	$(PYTHON) -m autograder release

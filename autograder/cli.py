@@ -48,6 +48,9 @@ def _parser():
 
     commands.add_parser("demo", help="release, grade the sample submissions, print the table")
 
+    slides = commands.add_parser("slides", help="executed reveal.js decks in build/slides/")
+    slides.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
+
     bundle = commands.add_parser("bundle", help="write the student kit (no answer key)")
     bundle.add_argument("out", help="a new folder")
     return parser
@@ -90,6 +93,16 @@ def main(argv=None):
             )
             print(result.summary())
             print(f"grades: {result.out / 'grades.csv'}; report: {result.out / 'report'}")
+        elif args.command == "slides":
+            from autograder.slides import build_slides
+
+            unknown = set(args.assignments) - set(assignment_ids())
+            if unknown:
+                raise ValueError(
+                    f"unknown assignments {sorted(unknown)}; known: {assignment_ids()}"
+                )
+            for path in build_slides(args.assignments or None):
+                print(f"wrote {path}")
         elif args.command == "demo":
             from autograder.demo import demo
 

@@ -1,9 +1,12 @@
 """nbgrader configuration for using nbgrader directly on this repository.
 
-``make lab`` starts JupyterLab from this folder, so nbgrader's Formgrader and
-command line (``nbgrader generate_assignment 01_mulaw``, ...) read this file:
-source notebooks come from ``solutions/``, releases go to ``notebooks/``, and
-the gradebook and any submissions live under ``build/nbgrader/``.
+``make lab`` starts JupyterLab from this folder, so nbgrader's Formgrader,
+Assignment List and command line (``nbgrader generate_assignment 01_mulaw``,
+...) read this file: source notebooks come from ``solutions/``, releases go to
+``notebooks/``, and the gradebook, the exchange and any submissions live
+under ``build/nbgrader/`` (made here if missing). ``python -m autograder
+grade SUBMISSIONS --out build/nbgrader`` grades a class into the same
+gradebook, so the Formgrader shows its submissions.
 """
 
 import sys
@@ -14,14 +17,20 @@ sys.path.insert(0, str(REPO))
 
 from autograder.settings import apply  # noqa: E402
 
+BUILD = REPO / "build" / "nbgrader"
+EXCHANGE = BUILD / "exchange"
+EXCHANGE.mkdir(parents=True, exist_ok=True)
+EXCHANGE.chmod(0o777)  # nbgrader's exchange is shared by the course's users
+
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 apply(
     c,
     root=REPO,
-    db_url=f"sqlite:///{REPO / 'build' / 'nbgrader' / 'gradebook.db'}",
+    db_url=f"sqlite:///{BUILD / 'gradebook.db'}",
     source="solutions",
     release="notebooks",
 )
 c.CourseDirectory.submitted_directory = "build/nbgrader/submitted"
 c.CourseDirectory.autograded_directory = "build/nbgrader/autograded"
 c.CourseDirectory.feedback_directory = "build/nbgrader/feedback"
+c.Exchange.root = str(EXCHANGE)

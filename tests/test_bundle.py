@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from autograder.bundle import bundle, exercise_probes, find_leaks
+from autograder.execute import errors, read, run_notebook
 from autograder.paths import assignment_ids, notebook_names
 from autograder.reimplementations import find_reimplementations
 from autograder.samples import solution
-from tests.notebook_runner import errors, read, run_notebook
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from autograder.answers import exercise_of
+from autograder.execute import read
 from autograder.paths import REPO, SOLUTIONS, assignment_ids, notebook_names
 from autograder.samples import solution_code
-from tests.notebook_runner import read
 
 CONTRACT = REPO / "docs" / "contract.md"
 #: Where the repository's copy comes from, when the course's shared folder is beside it.

@@ -1,13 +1,15 @@
 """The notebooks: clean sources, releases in sync, and every source runs top to bottom."""
 
+import html
 import json
 import time
 
 import pytest
 
+from autograder.execute import errors, read, run_notebook
 from autograder.paths import NOTEBOOKS, SOLUTIONS, assignment_ids, notebook_names
 from autograder.release import release
-from tests.notebook_runner import errors, read, run_notebook
+from autograder.slides import deck
 
 SOURCES = [SOLUTIONS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]
 
@@ -38,10 +40,23 @@ def test_released_notebooks_are_in_sync(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
-def test_source_notebook_runs_top_to_bottom(path):
-    """The instructor's notebook, hidden tests included, runs without a single error."""
+def test_source_notebook_runs_top_to_bottom_and_makes_its_deck(path, tmp_path):
+    """The instructor's notebook, hidden tests included, runs without a single error; its
+    lecture deck holds every section heading and no test, hidden test, marker or set-up code."""
     start = time.perf_counter()
     notebook = run_notebook(read(path), cwd=path.parent)
     elapsed = time.perf_counter() - start
     assert not errors(notebook), f"{path}: {errors(notebook)}"
     print(f"{path.relative_to(SOLUTIONS.parent)} ran in {elapsed:.1f} s")
+    text = html.unescape(deck(notebook, tmp_path / "deck.slides.html").read_text())
+    headings = [
+        line.removeprefix("## ").strip()
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if line.startswith("## ")
+    ]
+    assert headings and all(heading in text for heading in headings), headings
+    for secret in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION", "course.reference", "expect_close("):
+        assert secret not in text, f"the deck of {path.name} shows {secret!r}"
+    assert "setup(seed" not in text, f"the deck of {path.name} shows the set-up cell"

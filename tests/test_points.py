@@ -18,8 +18,8 @@ import re
 import pytest
 
 from autograder.answers import collection
+from autograder.execute import read
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
-from tests.notebook_runner import read
 
 ROW = re.compile(r"^\|\s*\d*\s*\|\s*`(\w+)`([^|]*)\|\s*(\d+(?:\.\d+)?)\s*\|\s*$")
 TOTAL = re.compile(r"^\|\s*\|\s*\*\*Total\*\*\s*\|\s*\*\*(\d+(?:\.\d+)?)\*\*\s*\|\s*$")

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
+from autograder.execute import read
 from autograder.paths import NOTEBOOKS, REPO
-from tests.notebook_runner import read
 
 BENCHMARKS = sorted((REPO / "tests" / "benchmarks").glob("bench_*.py"))
 TESTS = sorted(p for p in (REPO / "tests").rglob("*.py") if "benchmarks" not in p.parts)

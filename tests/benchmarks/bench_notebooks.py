@@ -12,12 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.execute import errors, read, run_notebook
 from autograder.grade import grade
 from autograder.log import configure_logging
 from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
 from autograder.samples import solution, write_submission
 from autograder.workspace import Workspace
-from tests.notebook_runner import errors, read, run_notebook
 
 
 def time_run(path):

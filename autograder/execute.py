@@ -1,4 +1,4 @@
-"""Running a notebook top to bottom in a fresh kernel, for the tests."""
+"""Reading and running notebooks top to bottom in a fresh kernel (tests, slides, benchmarks)."""
 
 import os
 import sys

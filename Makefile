@@ -10,6 +10,7 @@ PYTHON := $(VENV)/bin/python
 # The torch pin is written once, as the first requirement (the CPU build on
 # this disk); it is installed alone first so that nothing pulls a CUDA build.
 TORCH := $(shell grep -m1 '^torch==' requirements.txt)
+SLIDES_VENDOR := build/slides/vendor
 # nbgrader runs alembic from PATH when it creates a gradebook.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -24,7 +25,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed
 	$(PYTHON) -m autograder demo
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(SLIDES_VENDOR)/.installed
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pytest -n 2 --dist loadfile
@@ -32,9 +33,8 @@ test: $(VENV)/.installed
 lab: $(VENV)/.installed
 	cd autograder && $(abspath $(VENV))/bin/jupyter lab --notebook-dir=..
 
-# reveal.js, RequireJS and MathJax for the decks, from the npm registry, so that
-# the slides work without a network.
-SLIDES_VENDOR := build/slides/vendor
+# reveal.js, RequireJS, jQuery and MathJax for the decks, from the npm registry,
+# so that the slides work without a network.
 $(SLIDES_VENDOR)/.installed:
 	mkdir -p build/npm $(SLIDES_VENDOR)
 	npm install --silent --no-audit --no-fund --prefix build/npm \

@@ -13,21 +13,16 @@ theorem with a standard normal base density.
 
 Each function is also the body of the solution cell of the same name in
 ``solutions/03_realnvp/realnvp.ipynb``; ``tests/test_reference_sync.py`` fails
-when the two drift apart.
+when the two drift apart. The argument checks are written once, in
+``course.realnvp`` (``require_batch``, ``require_coupling``,
+``require_network_outputs``), which the notebook's set-up cell imports too.
 """
 
 import math
 
 import torch
 
-from course.checks import (
-    require_binary_mask,
-    require_callable,
-    require_finite,
-    require_float_tensor,
-    require_rank,
-    require_shape,
-)
+from course.realnvp import require_batch, require_coupling, require_network_outputs
 
 __all__ = [
     "affine_coupling_forward",
@@ -52,9 +47,7 @@ def standard_normal_log_prob(z):
         TypeError: ``z`` is not a floating-point tensor.
         ValueError: ``z`` does not have 2 dimensions, or holds NaN or an infinity.
     """
-    require_float_tensor("z", z)
-    require_rank("z", z, 2, "(N, D)")
-    require_finite("z", z)
+    require_batch("z", z)
     dim = z.shape[1]
     return -0.5 * z.pow(2).sum(dim=1) - 0.5 * dim * math.log(2 * math.pi)
 
@@ -83,18 +76,12 @@ def affine_coupling_forward(x, mask, s_net, t_net):
             (D,) or holds a value other than 0 and 1, or a network's output is
             not of shape (N, D).
     """
-    require_float_tensor("x", x)
-    require_rank("x", x, 2, "(N, D)")
-    require_finite("x", x)
-    require_binary_mask("mask", mask, x.shape[1])
-    require_callable("s_net", s_net)
-    require_callable("t_net", t_net)
+    require_coupling("x", x, mask, s_net, t_net)
     mask = mask.to(x.dtype)
     x_kept = mask * x
     s = s_net(x_kept)
     t = t_net(x_kept)
-    require_shape("s_net(mask * x)", s, x.shape)
-    require_shape("t_net(mask * x)", t, x.shape)
+    require_network_outputs("x", x, s, t)
     z = x_kept + (1 - mask) * (x * torch.exp(s) + t)
     log_det = ((1 - mask) * s).sum(dim=1)
     return z, log_det
@@ -114,7 +101,8 @@ def affine_coupling_inverse(z, mask, s_net, t_net):
         t_net: callable (N, D) -> (N, D), the translation of the forward layer.
 
     Returns:
-        ``x``, a tensor of shape (N, D) and the dtype of ``z``.
+        ``x``, a tensor of shape (N, D) and the dtype of ``z``; differentiable
+        with respect to ``z`` and the networks' parameters.
 
     Raises:
         TypeError: ``z`` is not a floating-point tensor, ``mask`` not a tensor,
@@ -123,18 +111,12 @@ def affine_coupling_inverse(z, mask, s_net, t_net):
             (D,) or holds a value other than 0 and 1, or a network's output is
             not of shape (N, D).
     """
-    require_float_tensor("z", z)
-    require_rank("z", z, 2, "(N, D)")
-    require_finite("z", z)
-    require_binary_mask("mask", mask, z.shape[1])
-    require_callable("s_net", s_net)
-    require_callable("t_net", t_net)
+    require_coupling("z", z, mask, s_net, t_net)
     mask = mask.to(z.dtype)
     z_kept = mask * z
     s = s_net(z_kept)
     t = t_net(z_kept)
-    require_shape("s_net(mask * z)", s, z.shape)
-    require_shape("t_net(mask * z)", t, z.shape)
+    require_network_outputs("z", z, s, t)
     return z_kept + (1 - mask) * ((z - t) * torch.exp(-s))
 
 
@@ -160,9 +142,7 @@ def flow_log_prob(x, flow):
         ValueError: ``x`` is not (N, D) or not finite (and whatever
             ``affine_coupling_forward`` raises for a bad layer).
     """
-    require_float_tensor("x", x)
-    require_rank("x", x, 2, "(N, D)")
-    require_finite("x", x)
+    require_batch("x", x)
     z = x
     total_log_det = torch.zeros(x.shape[0], dtype=x.dtype)
     for mask, s_net, t_net in flow:

@@ -3,7 +3,8 @@
 Independent oracles:
 - ``torch.distributions.MultivariateNormal`` and ``Normal`` for the base density;
 - ``torch.autograd.functional.jacobian`` in float64 and ``torch.linalg.slogdet`` for
-  ``log|det dz/dx|`` of one layer and of a whole flow;
+  ``log|det dz/dx|`` of one layer and of a whole flow, and the block-triangular shape of one
+  layer's Jacobian once the copied coordinates come first;
 - the explicit index form of the coupling (Dinh et al., 2017, equation (6) of the paper:
   copy ``x_{1:d}``, scale and shift ``x_{d+1:D}``), written with slices instead of a mask;
 - a flow of affine layers (constant ``s``, linear ``t``) is a linear map ``z = M x + v``, so
@@ -109,6 +110,29 @@ def test_log_det_equals_autograd_log_abs_det_jacobian(dim):
             assert log_det[i].item() == pytest.approx(log_abs_det.item(), abs=1e-12), (
                 f"mask {mask.tolist()}, input {x[i].tolist()}: log_det {log_det[i].item()}, "
                 f"autograd {log_abs_det.item()}"
+            )
+
+
+@pytest.mark.parametrize("dim", [2, 3, 6])
+def test_jacobian_is_triangular_with_the_copied_coordinates_first(dim):
+    """Equation (6), as the notebook's heat map shows it: with rows and columns reordered,
+    copied coordinates first, autograd's Jacobian is [[I, 0], [*, diag(exp(s))]]."""
+    s_net, t_net = _nets(dim, seed=500 + dim)
+    x = _randn((3, dim), seed=510 + dim)
+    for mask in _masks(dim):
+        mask = mask.double()
+        kept, free = (mask == 1).nonzero()[:, 0], (mask == 0).nonzero()[:, 0]
+        order, d = torch.cat([kept, free]), len(kept)
+        s = s_net(mask * x).detach()
+        for i in range(len(x)):
+            jacobian = torch.autograd.functional.jacobian(
+                lambda row, mask=mask: affine_coupling_forward(row[None], mask, s_net, t_net)[0][0],
+                x[i],
+            )[order][:, order]
+            assert torch.equal(jacobian[:d, :d], torch.eye(d, dtype=torch.float64))
+            assert not jacobian[:d, d:].any(), f"mask {mask.tolist()}: top-right block not 0"
+            torch.testing.assert_close(
+                jacobian[d:, d:], torch.diag(torch.exp(s[i, free])), atol=1e-14, rtol=0
             )
 
 

@@ -56,6 +56,13 @@ def _parser():
     return parser
 
 
+def _known_assignments(ids):
+    """Raise ValueError unless every id in ``ids`` is an assignment of the course."""
+    unknown = set(ids) - set(assignment_ids())
+    if unknown:
+        raise ValueError(f"unknown assignments {sorted(unknown)}; known: {assignment_ids()}")
+
+
 def main(argv=None):
     args = _parser().parse_args(argv)
     configure_logging(verbose=args.verbose)
@@ -63,11 +70,7 @@ def main(argv=None):
         if args.command == "release":
             from autograder.release import release
 
-            unknown = set(args.assignments) - set(assignment_ids())
-            if unknown:
-                raise ValueError(
-                    f"unknown assignments {sorted(unknown)}; known: {assignment_ids()}"
-                )
+            _known_assignments(args.assignments)
             for folder in release(args.assignments or None):
                 print(f"released {folder}")
         elif args.command == "grade":
@@ -96,11 +99,7 @@ def main(argv=None):
         elif args.command == "slides":
             from autograder.slides import build_slides
 
-            unknown = set(args.assignments) - set(assignment_ids())
-            if unknown:
-                raise ValueError(
-                    f"unknown assignments {sorted(unknown)}; known: {assignment_ids()}"
-                )
+            _known_assignments(args.assignments)
             for path in build_slides(args.assignments or None):
                 print(f"wrote {path}")
         elif args.command == "demo":

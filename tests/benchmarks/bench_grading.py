@@ -87,21 +87,14 @@ def run_nbgrader(submitted, course):
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     env["PYTHONPATH"] = str(REPO)
     nbgrader = str(Path(sys.executable).parent / "nbgrader")
-    subprocess.run(
-        [nbgrader, "generate_assignment", ASSIGNMENT, "--force"],
-        cwd=course,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+
+    def run(step):
+        command = [nbgrader, step, ASSIGNMENT, "--force"]
+        subprocess.run(command, cwd=course, env=env, check=True, capture_output=True)
+
+    run("generate_assignment")
     start = time.perf_counter()
-    subprocess.run(
-        [nbgrader, "autograde", ASSIGNMENT, "--force"],
-        cwd=course,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    run("autograde")
     elapsed = time.perf_counter() - start
     with Gradebook(db, COURSE_ID) as gradebook:
         scores = {

@@ -2,5 +2,8 @@
 
 ``ratings``: the bundled MovieLens-shaped ratings set, loaders for the real
 MovieLens-100k files, the hold-out split. ``recsys``: the pipeline's other
-stages (popularity baseline, matrix factorization, ranker, re-ranking).
+stages (popularity baseline, matrix factorization, ranker, re-ranking), which
+call the student's ``recommend`` where they need a recommendation list.
+``checks``: the argument checks that precision@k and recall@k share.
+``speed``: the test cells' timed check ("too slow: vectorize").
 """

@@ -1,14 +1,20 @@
 """Ratings data for 06_collaborative: a synthetic MovieLens-100k, the real file's loader, a split.
 
 The course ships no ratings file. :func:`synthetic_movielens` makes, from a
-seed and in a fraction of a second, a set of the shape of MovieLens-100k
-(Harper and Konstan, 2015): 943 users, 1,682 items, 100,000 ratings of 1 to 5
-stars, every user with at least 20 ratings, a long tail of rarely rated items,
-and one genre per item. It comes from a latent-factor model, so that the
-collaborative methods of the assignment have real structure to find:
+seed and in under a second, a set of the shape of MovieLens-100k (Harper and
+Konstan, 2015): 943 users, 1,682 items, 100,000 ratings of 1 to 5 stars,
+every user with at least 20 ratings and every item with at least one (when
+there are more ratings than items), a long tail of rarely rated items,
+and one or more of MovieLens's 18 genres per item (1.7 on average, as in
+MovieLens, where a film is, say, Comedy and Romance at once). It comes from a
+latent-factor model, so that the collaborative methods of the assignment have
+real structure to find:
 
-* each user ``u`` and item ``i`` have a taste vector ``p_u`` and ``q_i``; items
-  of one genre share a centre, so similar items tend to share a genre;
+* each item has a main genre (Drama and Comedy most often) and, about half
+  of the time, one to three more; each genre has a centre in taste space;
+* each user ``u`` and item ``i`` have a taste vector ``p_u`` and ``q_i``;
+  ``q_i`` lies near a mix of its genres' centres (the main one weighing
+  most), so similar items tend to share genres;
 * *which* items a user rates: a draw without replacement (Gumbel top-k) with
   log-weights ``log popularity_i + selection * <p_u, q_i>``: popular items
   and items that suit the user are rated more often;
@@ -17,8 +23,9 @@ collaborative methods of the assignment have real structure to find:
   (6.1 %, 11.4 %, 27.1 %, 34.2 %, 21.2 %).
 
 :func:`load_u_data` reads the real ``u.data`` of MovieLens-100k (and
-:func:`load_u_item_genres` its ``u.item``) for those who have the files, and
-:func:`holdout_split` hides a few ratings of every user for evaluation.
+:func:`load_u_item_genres` the genres of its ``u.item``) for those who have
+the files, :func:`holdout_split` hides a few ratings of every user for
+evaluation, and :func:`random_ratings` makes structureless test data.
 
 Ratings are a dense ``(users, items)`` float tensor with ``nan`` for "not
 rated", the convention of the whole assignment.
@@ -39,10 +46,11 @@ __all__ = [
     "holdout_split",
     "load_u_data",
     "load_u_item_genres",
+    "random_ratings",
     "synthetic_movielens",
 ]
 
-#: The 18 genres of MovieLens-100k's ``u.item`` (its "unknown" column left out).
+#: The 18 genres of MovieLens-100k's ``u.item`` (its "unknown" column left out), in its order.
 GENRES = (
     "Action",
     "Adventure",
@@ -67,9 +75,13 @@ GENRES = (
 #: Share of 1, 2, 3, 4 and 5 stars among MovieLens-100k's 100,000 ratings.
 MOVIELENS_STAR_SHARES = (0.06110, 0.11370, 0.27145, 0.34174, 0.21201)
 
-# How often each genre is an item's first genre: a skewed split, Drama and
-# Comedy first, as in MovieLens (relative weights, normalised below).
+# How often each genre is an item's main genre, and how often a further one:
+# a skewed split, Drama and Comedy first, as in MovieLens (relative weights).
 _GENRE_WEIGHTS = (9, 4, 1, 2, 14, 3, 2, 20, 0.5, 0.5, 3, 1, 1, 5, 3, 6, 2, 1)
+
+# Probability that an item has 0, 1, 2 or 3 genres besides its main one: 1.7
+# genres per item on average (MovieLens-100k: 2,893 genre flags on 1,682 films).
+_EXTRA_GENRES = (0.50, 0.33, 0.13, 0.04)
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,8 @@ class RatingsData:
 
     Attributes:
         ratings: float32 ``(users, items)``, stars 1..5, ``nan`` where not rated.
-        genres: int64 ``(items,)``, each item's genre, an index into ``genre_names``.
+        genres: bool ``(items, genres)``, True where the item has the genre
+            (one or more per item); column ``g`` is ``genre_names[g]``.
         genre_names: the names of the genres.
     """
 
@@ -130,7 +143,8 @@ def synthetic_movielens(
         seed: the same seed gives the same data, bit for bit.
 
     Returns:
-        :class:`RatingsData`: float32 ratings with ``nan`` for missing, item genres.
+        :class:`RatingsData`: float32 ratings with ``nan`` for missing, the
+        items' genres as a bool ``(items, 18)`` matrix.
     """
     for name, value, low in (
         ("n_users", n_users, 1),
@@ -147,20 +161,33 @@ def synthetic_movielens(
     g = torch.Generator().manual_seed(seed)
     f64 = torch.float64
 
-    # Items: a genre each, a taste vector near the genre's centre, a popularity.
+    # Items: a main genre, maybe more (Gumbel top-k draws without replacement),
+    # a taste vector near the mix of their genres' centres, a popularity.
     weights = torch.tensor(_GENRE_WEIGHTS, dtype=f64)
-    genres = torch.multinomial(weights / weights.sum(), n_items, replacement=True, generator=g)
-    centres = torch.randn(len(GENRES), n_factors, generator=g, dtype=f64)
-    q = (centres[genres] + 0.6 * torch.randn(n_items, n_factors, generator=g, dtype=f64)) / (
-        math.sqrt(n_factors)
+    main = torch.multinomial(weights / weights.sum(), n_items, replacement=True, generator=g)
+    n_extra = torch.multinomial(
+        torch.tensor(_EXTRA_GENRES, dtype=f64), n_items, replacement=True, generator=g
     )
+    uniform = torch.rand(n_items, len(GENRES), generator=g, dtype=f64).clamp(1e-12, 1 - 1e-12)
+    keys = torch.log(weights) - torch.log(-torch.log(uniform))
+    keys[torch.arange(n_items), main] = -math.inf  # the main genre is not drawn again
+    order = torch.argsort(keys, dim=1, descending=True, stable=True)
+    first = torch.arange(len(GENRES)).expand(n_items, -1) < n_extra[:, None]
+    extra = torch.zeros(n_items, len(GENRES), dtype=torch.bool).scatter_(1, order, first)
+    genres = extra.clone()
+    genres[torch.arange(n_items), main] = True
+    mix = 0.5 * extra.to(f64)  # the main genre weighs twice as much as each other one
+    mix[torch.arange(n_items), main] = 1.0
+    centres = torch.randn(len(GENRES), n_factors, generator=g, dtype=f64)
+    q = (mix / mix.sum(1, keepdim=True)) @ centres
+    q = (q + 0.6 * torch.randn(n_items, n_factors, generator=g, dtype=f64)) / math.sqrt(n_factors)
     rank = torch.randperm(n_items, generator=g).to(f64)
     log_popularity = -popularity_exponent * torch.log(rank + 10.0)
     item_bias = 0.3 * torch.randn(n_items, generator=g, dtype=f64) + 0.15 * (
         log_popularity - log_popularity.mean()
     )
 
-    # Users: a taste vector (a mix of one to two genre centres) and a bias.
+    # Users: a taste vector near one genre's centre, and a bias.
     favourite = torch.multinomial(weights / weights.sum(), n_users, replacement=True, generator=g)
     p = centres[favourite] + 0.8 * torch.randn(n_users, n_factors, generator=g, dtype=f64)
     p = p / math.sqrt(n_factors)
@@ -174,6 +201,14 @@ def synthetic_movielens(
     order = torch.argsort(keys, dim=1, descending=True, stable=True)
     first = torch.arange(n_items).expand(n_users, n_items) < counts[:, None]
     rated = torch.zeros(n_users, n_items, dtype=torch.bool).scatter_(1, order, first)
+    # Every item is rated at least once, as in MovieLens: an item nobody drew
+    # takes the place of the weakest draw of the user who draws it first.
+    for item in torch.nonzero(~rated.any(0)).flatten().tolist():
+        user = int(keys[:, item].argmax())
+        spare = rated[user] & (rated.sum(0) > 1)  # items that keep another rater
+        if spare.any():
+            rated[user, int(torch.where(spare, keys[user], math.inf).argmin())] = False
+            rated[user, item] = True
 
     # What they give: an ordinal model cut at MovieLens's star shares.
     latent = user_bias[:, None] + item_bias + affinity
@@ -185,6 +220,27 @@ def synthetic_movielens(
     ratings = torch.full((n_users, n_items), float("nan"))
     ratings[rated] = stars
     return RatingsData(ratings=ratings, genres=genres, genre_names=GENRES)
+
+
+def random_ratings(
+    n_users, n_items, density, half_stars=False, dtype=torch.float32, generator=None
+):
+    """Stars drawn uniformly at random with holes: test data with no structure at all.
+
+    Each cell is rated with probability ``density``, with whole stars 1..5
+    (or half stars 0.5..5 when ``half_stars``), ``nan`` elsewhere. Unlike
+    :func:`synthetic_movielens`, nothing links users or items: the test cells
+    use it for exact checks, edge cases and timing.
+
+    Returns:
+        ``(n_users, n_items)`` tensor of ``dtype``.
+    """
+    if half_stars:
+        stars = torch.randint(1, 11, (n_users, n_items), generator=generator) / 2
+    else:
+        stars = torch.randint(1, 6, (n_users, n_items), generator=generator).to(torch.float64)
+    keep = torch.rand(n_users, n_items, generator=generator) < density
+    return torch.where(keep, stars.to(dtype), float("nan"))
 
 
 def load_u_data(path, n_users=None, n_items=None):
@@ -246,15 +302,21 @@ def load_u_data(path, n_users=None, n_items=None):
 
 
 def load_u_item_genres(path):
-    """Read each item's first genre from MovieLens-100k's ``u.item``.
+    """Read the genres of every item from MovieLens-100k's ``u.item``.
 
     Each line is ``id|title|release date|video date|IMDb URL|`` followed by 19
-    flags 0/1, the first for "unknown" and then the 18 of :data:`GENRES`; the
-    file is in Latin-1. An item whose only flag is "unknown" (or none) gets the
-    genre ``Drama``, the most common one.
+    flags 0/1: the first for "unknown", then the 18 of :data:`GENRES`. A film
+    may have several (Toy Story is Animation, Children's and Comedy). The file
+    is in Latin-1.
 
     Returns:
-        int64 ``(items,)``, row ``k - 1`` for item id ``k``: indices into :data:`GENRES`.
+        bool ``(items, 18)``: row ``k - 1`` for item id ``k``, column ``g`` for
+        ``GENRES[g]``. An item flagged only "unknown" (or not listed) has an
+        all-False row.
+
+    Raises:
+        ValueError: a line does not have 24 ``|``-separated fields, or a flag
+            is not 0 or 1.
     """
     found = {}
     with open(Path(path), encoding="latin-1") as handle:
@@ -262,13 +324,15 @@ def load_u_item_genres(path):
             if not line.strip():
                 continue
             fields = line.rstrip("\n").split("|")
-            if len(fields) != 24:
-                raise ValueError(f"{path}, line {number}: 24 '|'-separated fields expected")
-            flags = [int(flag) for flag in fields[6:]]  # fields[5] is "unknown"
-            found[int(fields[0]) - 1] = flags.index(1) if 1 in flags else GENRES.index("Drama")
-    genres = torch.full((max(found) + 1 if found else 0,), GENRES.index("Drama"))
-    for item, genre in found.items():
-        genres[item] = genre
+            if len(fields) != 24 or not set(fields[5:]) <= {"0", "1"}:
+                raise ValueError(
+                    f"{path}, line {number}: 24 '|'-separated fields expected, "
+                    "the last 19 of them 0 or 1"
+                )
+            found[int(fields[0]) - 1] = [flag == "1" for flag in fields[6:]]  # [5] is "unknown"
+    genres = torch.zeros(max(found) + 1 if found else 0, len(GENRES), dtype=torch.bool)
+    for item, flags in found.items():
+        genres[item] = torch.tensor(flags)
     return genres
 
 

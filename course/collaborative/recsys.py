@@ -26,20 +26,30 @@ def popularity_scores(R):
     return (~torch.isnan(R)).sum(0).to(torch.float32)
 
 
-def top_unrated(scores, R, k):
-    """For every user, the ``k`` best-scored items they have not rated, best first.
+def top_unrated(recommend, scores, R, k):
+    """Every user's list from ``recommend`` (your exercise 5), stacked into one tensor.
 
     Args:
+        recommend: a function ``recommend(scores, R, u, k)`` returning the
+            ``k`` best-scored items that user ``u`` of ``R`` has not rated.
         scores: ``(items,)`` (the same for everyone) or ``(users, items)``.
         R: ``(users, items)`` ratings, ``nan`` where not rated.
-        k: how many items per user.
+        k: how many items per user; every user needs ``k`` unrated items.
 
     Returns:
-        int64 ``(users, k)``; ties go to the lower item index, as in ``recommend``.
+        int64 ``(users, k)``: row ``u`` is ``recommend(scores[u], R, u, k)``.
+
+    Raises:
+        ValueError: a user has fewer than ``k`` unrated items, so that the
+            lists would not have one length.
     """
-    scores = scores.expand(R.shape).to(torch.float64)
-    masked = torch.where(torch.isnan(R), scores, float("-inf"))
-    return torch.sort(masked, dim=1, descending=True, stable=True).indices[:, :k]
+    rows = []
+    for u in range(len(R)):
+        items = recommend(scores if scores.dim() == 1 else scores[u], R, u, k)
+        if len(items) != k:
+            raise ValueError(f"user {u} has {len(items)} unrated items, fewer than k = {k}")
+        rows.append(items)
+    return torch.stack(rows) if rows else torch.zeros(0, k, dtype=torch.int64)
 
 
 class ImplicitALS:
@@ -111,34 +121,38 @@ def fit_ranker(features, labels, seed=0):
     return model.fit(features.double().numpy(), labels.numpy().astype(int))
 
 
-def rerank_by_genre(ranked, genres, n_top=5):
-    """Business rule: no two items of one genre among the first ``n_top``.
+def rerank_by_genre(ranked, genres, n_top=5, per_genre=1):
+    """Business rule: no genre more than ``per_genre`` times among the first ``n_top`` items.
 
-    Walks down each user's ranked list and takes an item for the top only if
-    its genre is not there yet (the greedy re-ranking of Carbonell and
-    Goldstein's maximal marginal relevance, with a hard rule); the items it
-    skipped follow in their original order.
+    An item may have several genres, and each of them counts. Walking down
+    each user's ranked list, an item joins the top only if none of its genres
+    is there ``per_genre`` times already (the greedy re-ranking of Carbonell
+    and Goldstein's maximal marginal relevance, with a hard rule); the items
+    it skipped follow in their original order. An item without a genre never
+    breaks the rule.
 
     Args:
         ranked: int64 ``(users, m)`` item indices, best first.
-        genres: int64 ``(items,)`` each item's genre.
-        n_top: the length of the top that must not repeat a genre.
+        genres: bool ``(items, genres)``, True where the item has the genre.
+        n_top: the length of the top that the rule applies to.
+        per_genre: how many items of one genre the top may hold (1: no genre twice).
 
     Returns:
         int64 ``(users, m)``, each row a permutation of the input row. When a
-        row has fewer than ``n_top`` genres, the top is filled in order.
+        row has too few items that keep the rule, the top is filled in order.
     """
     out = torch.empty_like(ranked)
-    item_genres = genres[ranked].tolist()
-    for row, (items, row_genres) in enumerate(zip(ranked.tolist(), item_genres, strict=True)):
-        top, rest, seen = [], [], set()
-        for item, genre in zip(items, row_genres, strict=True):
-            if len(top) < n_top and genre not in seen:
+    item_genres = [torch.nonzero(row).flatten().tolist() for row in genres]
+    for row, items in enumerate(ranked.tolist()):
+        top, rest, count = [], [], [0] * genres.shape[1]
+        for item in items:
+            if len(top) < n_top and all(count[g] < per_genre for g in item_genres[item]):
                 top.append(item)
-                seen.add(genre)
+                for g in item_genres[item]:
+                    count[g] += 1
             else:
                 rest.append(item)
-        while len(top) < n_top and rest:  # not enough genres: fill up in order
+        while len(top) < n_top and rest:  # too few items keep the rule: fill up in order
             top.append(rest.pop(0))
-        out[row] = torch.tensor(top + rest)
+        out[row] = torch.tensor(top + rest, dtype=ranked.dtype)
     return out

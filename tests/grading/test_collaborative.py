@@ -1,42 +1,47 @@
 """06_collaborative through the grading pipeline, in one batch.
 
-The solution scores 12, the untouched release 0, the demo's partly wrong student
-its expected score; every correct variant (Python loops over pairs among them)
-keeps full marks; every plausible mistake loses the points of its own test cell
-and nothing else. The solution's ``pearson_item_similarity`` calls
-``pearson_user_similarity``: the mistake ``pearson_overall_means`` must still
-keep the item similarity's point (its test cell uses the answer key's user
-similarity while it runs).
+Besides what every assignment checks (``tests/grading/suite.py``):
+
+* a wrong ``pearson_user_similarity`` costs points on its own test only: the
+  item similarity that calls it keeps its point (its test cell grades with the
+  answer key's user similarity in its place), whether the item cell is the
+  solution's or a student's one-line call;
+* a correct loop over pairs, users or items in exercises 1 to 4 loses its
+  test for speed alone ("too slow: vectorize"), while the answer key's fast
+  version of the user similarity keeps full marks.
 """
 
 import pytest
 
-from tests.collaborative_answers import MISTAKES, VARIANTS
-from tests.grading_suite import grading_tests
+from tests.grading.suite import GradingSuite
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENT, NOTEBOOK = "06_collaborative", "collaborative"
-globals().update(grading_tests(ASSIGNMENT, NOTEBOOK, MISTAKES, VARIANTS))
-FULL_MARKS = globals()["FULL_MARKS"]
+TOO_SLOW = [
+    ("pearson_python_loops_too_slow", "test_pearson_user_similarity"),
+    ("item_similarity_python_loops_too_slow", "test_pearson_item_similarity"),
+    ("user_scores_python_loops_too_slow", "test_user_based_scores"),
+    ("item_scores_python_loops_too_slow", "test_item_based_scores"),
+]
 
 
-def test_points_are_the_suggested_ones():
-    """3 + 1 + 2 + 2 + 2 + 1 + 1 points on the seven test cells, 12 in all."""
-    assert FULL_MARKS == {
-        "test_pearson_user_similarity": 3.0,
-        "test_pearson_item_similarity": 1.0,
-        "test_user_based_scores": 2.0,
-        "test_item_based_scores": 2.0,
-        "test_recommend": 2.0,
-        "test_precision_at_k": 1.0,
-        "test_recall_at_k": 1.0,
-    }
+class TestCollaborativeGrading(GradingSuite):
+    assignment_id = "06_collaborative"
 
+    @pytest.mark.parametrize(
+        "answer", ["pearson_overall_means", "wrong_user_similarity_item_calls_it"]
+    )
+    def test_a_wrong_user_similarity_is_not_counted_twice(self, graded, answer):
+        """test_pearson_user_similarity scores 0, test_pearson_item_similarity keeps its point."""
+        student, _ = graded.packs[answer]
+        scores = graded.cells[student]
+        assert scores["test_pearson_user_similarity"] == 0
+        full = self.answers.full_marks["test_pearson_item_similarity"]
+        assert scores["test_pearson_item_similarity"] == full
 
-def test_a_wrong_user_similarity_is_not_counted_twice(graded):
-    """The item similarity built on a wrong user similarity keeps its point."""
-    cells, _, _ = graded
-    scores = cells["mistake_pearson_overall_means"]
-    assert scores["test_pearson_user_similarity"] == 0
-    assert scores["test_pearson_item_similarity"] == 1.0
+    @pytest.mark.parametrize(("answer", "test"), TOO_SLOW)
+    def test_a_loop_loses_its_test_for_speed_only(self, graded, answer, test):
+        """The loop answers compute the right values: they lose exactly their own test."""
+        assert self.answers.answers[answer].loses == (test,)
+        student, _ = graded.packs[answer]
+        assert graded.cells[student][test] == 0

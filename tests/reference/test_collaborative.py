@@ -1,12 +1,18 @@
-"""Oracle tests of course.reference.collaborative, course.collaborative.ratings and course.collaborative.recsys.
+"""Oracle tests of course.reference.collaborative and the helpers in course.collaborative.
 
 Oracles: scikit-surprise 1.1.5 (its ``pearson`` similarity and ``KNNWithMeans``
-on the same ratings, built through surprise's own reader), plain-Python loops
-written from the formulas, and MovieLens's file format read back by surprise.
+on the same ratings, built through surprise's own reader; see
+``tests.reference.surprise_oracle``), plain-Python loops written from the
+formulas, and MovieLens's file format read back by surprise.
+
+The exercise ``pearson_user_similarity`` (written to be read) and the answer
+key's ``pearson_user_similarity_fast`` (not an exercise) go through the same
+oracle tests with the same tolerances, and are checked equal to each other.
 """
 
 import math
 import random
+import statistics
 
 import pytest
 import torch
@@ -15,10 +21,24 @@ from surprise.similarities import pearson
 
 from course.collaborative import ratings as data
 from course.collaborative import recsys
+from course.collaborative.checks import require_top_k_inputs
+from course.collaborative.speed import expect_vectorized
 from course.reference import collaborative as cf
-from tests.benchmarks.bench_pearson import compare_with_surprise
+from tests.reference.surprise_oracle import surprise_matrix, surprise_pearson, surprise_trainset
 
 NAN = float("nan")
+
+#: Both versions of the user similarity, with the item similarity built on each.
+VERSIONS = {
+    "plain": (cf.pearson_user_similarity, cf.pearson_item_similarity),
+    "fast": (cf.pearson_user_similarity_fast, lambda R: cf.pearson_user_similarity_fast(R.T)),
+}
+
+
+@pytest.fixture(params=sorted(VERSIONS))
+def version(request):
+    """``(user_similarity, item_similarity)``: the exercise's, then the fast one."""
+    return VERSIONS[request.param]
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -27,12 +47,7 @@ NAN = float("nan")
 def random_ratings(n_users, n_items, density, seed, half_stars=False, dtype=torch.float64):
     """Stars 1..5 (or 0.5..5 in halves) with nan where not rated; exact in binary."""
     g = torch.Generator().manual_seed(seed)
-    if half_stars:
-        stars = torch.randint(1, 11, (n_users, n_items), generator=g) / 2
-    else:
-        stars = torch.randint(1, 6, (n_users, n_items), generator=g).to(torch.float64)
-    keep = torch.rand(n_users, n_items, generator=g) < density
-    return torch.where(keep, stars, NAN).to(dtype)
+    return data.random_ratings(n_users, n_items, density, half_stars, dtype, generator=g)
 
 
 def loop_pearson(R):
@@ -59,32 +74,6 @@ def loop_pearson(R):
     return torch.tensor(W, dtype=torch.float64)
 
 
-def surprise_trainset(R):
-    """A surprise Trainset of the nan-matrix ``R``, rows fed in user order.
-
-    Raw ids are the 0-based row and column numbers as strings. Returns the
-    trainset and the permutations from surprise's inner ids to rows and columns.
-    """
-    users, items = torch.nonzero(~torch.isnan(R), as_tuple=True)
-    stars = R[users, items].tolist()
-    raw = [
-        (str(u), str(i), r, None)
-        for u, i, r in zip(users.tolist(), items.tolist(), stars, strict=True)
-    ]
-    trainset = Dataset(Reader(rating_scale=(0.5, 5))).construct_trainset(raw)
-    user_rows = [int(trainset.to_raw_uid(k)) for k in range(trainset.n_users)]
-    item_cols = [int(trainset.to_raw_iid(k)) for k in range(trainset.n_items)]
-    return trainset, user_rows, item_cols
-
-
-def surprise_matrix(S, order, size):
-    """Surprise's similarity (inner ids) as a (size, size) matrix in our order, 0 elsewhere."""
-    out = torch.zeros(size, size, dtype=torch.float64)
-    index = torch.tensor(order)
-    out[index[:, None], index[None, :]] = torch.tensor(S)
-    return out
-
-
 @pytest.fixture(scope="module")
 def medium():
     """A 300 x 400 synthetic set (12,000 ratings) with its surprise trainset."""
@@ -95,11 +84,12 @@ def medium():
 # --- Pearson against scikit-surprise -------------------------------------------------------------
 
 
-def test_user_similarity_equals_surprise_pearson(medium):
+def test_user_similarity_equals_surprise_pearson(medium, version):
     """Off the diagonal, every user-user value equals surprise's pearson (min_support 1)."""
+    user_similarity, _ = version
     R, trainset, user_rows, _ = medium
-    S = surprise_matrix(pearson(trainset.n_users, trainset.ir, 1), user_rows, R.shape[0])
-    W = cf.pearson_user_similarity(R.double())
+    S = surprise_pearson(trainset, user_rows, R.shape[0])
+    W = user_similarity(R.double())
     off = ~torch.eye(len(W), dtype=torch.bool)
     assert (W - S)[off].abs().max() <= 1e-12
     # surprise puts 1 on the whole diagonal; here it is 1 where the user's ratings vary
@@ -110,19 +100,21 @@ def test_user_similarity_equals_surprise_pearson(medium):
     assert (S.diag() == 1).all()
 
 
-def test_item_similarity_equals_surprise_pearson(medium):
+def test_item_similarity_equals_surprise_pearson(medium, version):
     """Item-item values equal surprise's item-based pearson (its ur table) off the diagonal."""
+    _, item_similarity = version
     R, trainset, _, item_cols = medium
     S = surprise_matrix(pearson(trainset.n_items, trainset.ur, 1), item_cols, R.shape[1])
-    W = cf.pearson_item_similarity(R.double())
+    W = item_similarity(R.double())
     rated = (~torch.isnan(R)).any(0)  # items nobody rated are unknown to surprise
     off = ~torch.eye(len(W), dtype=torch.bool) & rated[:, None] & rated[None, :]
     assert (W - S)[off].abs().max() <= 1e-12
     assert (W[~rated] == 0).all()
 
 
-def test_min_support_and_zero_variance_conventions():
+def test_min_support_and_zero_variance_conventions(version):
     """Below 2 co-rated items, and for constant ratings, surprise and the reference give 0."""
+    user_similarity, _ = version
     R = torch.tensor(
         [
             [5.0, 3.0, NAN, NAN, 1.0],  # varies
@@ -133,9 +125,9 @@ def test_min_support_and_zero_variance_conventions():
         ],
         dtype=torch.float64,
     )
-    W = cf.pearson_user_similarity(R)
+    W = user_similarity(R)
     trainset, user_rows, _ = surprise_trainset(R)
-    S = surprise_matrix(pearson(trainset.n_users, trainset.ir, 1), user_rows, 5)
+    S = surprise_pearson(trainset, user_rows, 5)
     off = ~torch.eye(5, dtype=torch.bool)
     assert torch.allclose(W[off], S[off], rtol=0, atol=1e-12)
     assert (W[1] == 0).all() and (W[:, 1] == 0).all()  # one rating: no pair has 2 co-rated
@@ -147,70 +139,103 @@ def test_min_support_and_zero_variance_conventions():
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_similarity_equals_the_loop_formula(seed):
+def test_similarity_equals_the_loop_formula(seed, version):
     """Random sparse matrices with half stars, empty rows and columns: the loop oracle."""
+    user_similarity, item_similarity = version
     R = random_ratings(12, 9, density=0.35 + 0.1 * (seed % 3), seed=seed, half_stars=seed % 2 == 1)
     R[seed % 12] = NAN  # a user with no rating
     R[:, seed % 9] = NAN  # an item nobody rated
-    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
-    assert torch.allclose(cf.pearson_item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
+    assert torch.allclose(user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
 
 
-def test_similarity_of_real_valued_ratings_equals_the_loop_formula():
-    """Ratings that are not whole or half stars take the float64 products: the loop oracle."""
+def test_similarity_of_real_valued_ratings_equals_the_loop_formula(version):
+    """Ratings that are not whole or half stars (float64 products in the fast version)."""
+    user_similarity, item_similarity = version
     g = torch.Generator().manual_seed(11)
     R = 1 + 4 * torch.rand(14, 10, generator=g, dtype=torch.float64)
     R[torch.rand(14, 10, generator=g) < 0.4] = NAN
-    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
-    assert torch.allclose(cf.pearson_item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
+    assert torch.allclose(user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(item_similarity(R), loop_pearson(R.T), rtol=0, atol=1e-12)
 
 
-def test_similarity_of_large_whole_numbers_beyond_float32_equals_the_loop_formula():
-    """Whole numbers whose sums of squares pass 2**24 must not take the float32 products."""
+def test_similarity_of_large_whole_numbers_beyond_float32_equals_the_loop_formula(version):
+    """Whole numbers whose sums of squares pass 2**24 (the fast version's float32 bound)."""
+    user_similarity, _ = version
     g = torch.Generator().manual_seed(12)
     R = torch.randint(-3000, 3000, (10, 12), generator=g).to(torch.float64) * 2 + 1  # odd
     R[torch.rand(10, 12, generator=g) < 0.2] = NAN
-    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize("half_stars", [False, True])
-def test_similarity_with_popular_and_rare_items_equals_the_loop_formula(half_stars):
-    """A long tail: popular items and rare ones (computed apart inside) add up right."""
+def test_similarity_with_popular_and_rare_items_equals_the_loop_formula(half_stars, version):
+    """A long tail: popular items and rare ones (apart inside the fast version) add up right."""
+    user_similarity, _ = version
     g = torch.Generator().manual_seed(13)
     popularity = torch.linspace(0.95, 0.02, 40, dtype=torch.float64)  # per item
     keep = torch.rand(36, 40, generator=g, dtype=torch.float64) < popularity
     R = torch.where(keep, random_ratings(36, 40, 1.0, seed=13, half_stars=half_stars), NAN)
-    assert torch.allclose(cf.pearson_user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
-    assert torch.allclose(
-        cf.pearson_user_similarity(R.float()).double(), loop_pearson(R), rtol=0, atol=1e-6
-    )
+    assert torch.allclose(user_similarity(R), loop_pearson(R), rtol=0, atol=1e-12)
+    assert torch.allclose(user_similarity(R.float()).double(), loop_pearson(R), rtol=0, atol=1e-6)
 
 
-def test_similarity_survives_large_offsets():
-    """Ratings near 1e6 (constant plus small spread): shifting keeps 1e-9 accuracy."""
+def test_similarity_survives_large_offsets(version):
+    """Half stars near 1e6: the same similarities to 1e-9 as the stars alone."""
+    user_similarity, _ = version
     R = random_ratings(15, 20, density=0.6, seed=7, half_stars=True)
-    shifted = cf.pearson_user_similarity(R + 1e6)
-    assert torch.allclose(shifted, cf.pearson_user_similarity(R), rtol=0, atol=1e-9)
+    shifted = user_similarity(R + 1e6)
+    assert torch.allclose(shifted, user_similarity(R), rtol=0, atol=1e-9)
 
 
-def test_similarity_dtype_and_shape():
+def test_similarity_dtype_and_shape(version):
     """float32 in, float32 out, same values to float32 precision; empty input works."""
+    user_similarity, item_similarity = version
     R = random_ratings(10, 14, density=0.5, seed=1)
-    W32 = cf.pearson_user_similarity(R.float())
+    W32 = user_similarity(R.float())
     assert W32.dtype == torch.float32 and W32.shape == (10, 10)
-    assert torch.allclose(W32.double(), cf.pearson_user_similarity(R), rtol=0, atol=1e-6)
-    assert cf.pearson_item_similarity(R.float()).shape == (14, 14)
-    assert cf.pearson_user_similarity(torch.empty(0, 3)).shape == (0, 0)
+    assert torch.allclose(W32.double(), user_similarity(R), rtol=0, atol=1e-6)
+    assert item_similarity(R.float()).shape == (14, 14)
+    assert user_similarity(torch.empty(0, 3)).shape == (0, 0)
 
 
-def test_similarity_errors():
+@pytest.mark.parametrize(
+    "user_similarity", [cf.pearson_user_similarity, cf.pearson_user_similarity_fast]
+)
+def test_similarity_errors(user_similarity):
     """Integer, 1-D and infinite input raise, naming R."""
     with pytest.raises(TypeError, match="R"):
-        cf.pearson_user_similarity(torch.ones(3, 3, dtype=torch.int64))
+        user_similarity(torch.ones(3, 3, dtype=torch.int64))
     with pytest.raises(ValueError, match="R"):
-        cf.pearson_user_similarity(torch.ones(3))
+        user_similarity(torch.ones(3))
+    with pytest.raises(ValueError, match="infinity"):
+        user_similarity(torch.tensor([[1.0, float("inf")], [2.0, 3.0]]))
     with pytest.raises(ValueError, match="infinity"):
         cf.pearson_item_similarity(torch.tensor([[1.0, float("inf")], [2.0, 3.0]]))
+
+
+# --- the fast version against the plain one ------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fast_similarity_equals_the_plain_one_bit_for_bit_on_stars(dtype):
+    """Whole and half stars, MovieLens-sized and small, users and items: bit for bit."""
+    R = data.synthetic_movielens().ratings.to(dtype)
+    for matrix in (R, R.T, R[:50] / 2 + 1000, random_ratings(30, 40, 0.3, 5, True, dtype)):
+        assert torch.equal(
+            cf.pearson_user_similarity_fast(matrix), cf.pearson_user_similarity(matrix)
+        )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fast_similarity_equals_the_plain_one_on_real_valued_ratings(seed):
+    """Ratings that are not stars round differently in the two: equal to 1e-12."""
+    g = torch.Generator().manual_seed(100 + seed)
+    R = 10 * torch.randn(40, 30, generator=g, dtype=torch.float64)
+    R[torch.rand(40, 30, generator=g) < 0.5] = NAN
+    fast, plain = cf.pearson_user_similarity_fast(R), cf.pearson_user_similarity(R)
+    assert torch.allclose(fast, plain, rtol=0, atol=1e-12)
+    assert torch.equal(fast == 0, plain == 0)  # the same pairs are undefined
 
 
 # --- KNNWithMeans from the reference similarity --------------------------------------------------
@@ -363,6 +388,27 @@ def test_rule_errors():
         cf.recall_at_k(torch.zeros(2, 3, dtype=torch.int64), torch.zeros(2, 5, dtype=bool), 4)
 
 
+def test_precision_and_recall_share_their_checks():
+    """require_top_k_inputs: types, ranks, rows and k in 1..m, with the argument named."""
+    recommended = torch.zeros(2, 3, dtype=torch.int64)
+    relevant = torch.zeros(2, 5, dtype=torch.bool)
+    require_top_k_inputs(recommended, relevant, 3)
+    for bad, error, name in [
+        ((recommended.float(), relevant, 1), TypeError, "recommended"),
+        ((recommended.bool(), relevant, 1), TypeError, "recommended"),
+        ((recommended, relevant.long(), 1), TypeError, "relevant"),
+        ((recommended, [[True]], 1), TypeError, "relevant"),
+        ((recommended[0], relevant, 1), ValueError, "recommended"),
+        ((recommended, relevant[0], 1), ValueError, "relevant"),
+        ((recommended[:1], relevant, 1), ValueError, "one row per user"),
+        ((recommended, relevant, 0), ValueError, "k"),
+        ((recommended, relevant, 4), ValueError, "k"),
+        ((recommended, relevant, 1.0), ValueError, "k"),
+    ]:
+        with pytest.raises(error, match=name):
+            require_top_k_inputs(*bad)
+
+
 # --- the data ------------------------------------------------------------------------------------
 
 
@@ -379,9 +425,47 @@ def test_synthetic_set_has_movielens_shape():
     per_item = rated.sum(0).sort(descending=True).values
     assert per_item[:100].sum() > 0.3 * 100_000  # the top 6 % of items: over 30 % of ratings
     assert int(per_item[-1]) >= 1 and (per_item <= 5).sum() > 50  # a long tail, none empty
-    assert bundle.genres.shape == (1682,) and int(bundle.genres.max()) < len(data.GENRES)
     assert torch.equal(bundle.ratings.nan_to_num(), data.synthetic_movielens().ratings.nan_to_num())
     assert not torch.equal(R.nan_to_num(), data.synthetic_movielens(seed=1).ratings.nan_to_num())
+
+
+def test_synthetic_items_have_one_or_more_genres():
+    """A bool (items, 18) matrix: every item has 1 to 4 genres, 1.7 on average, Drama first."""
+    genres = data.synthetic_movielens().genres
+    assert genres.shape == (1682, len(data.GENRES)) and genres.dtype == torch.bool
+    per_item = genres.sum(1)
+    assert int(per_item.min()) == 1 and int(per_item.max()) <= 4
+    assert 1.6 < per_item.float().mean().item() < 1.85  # MovieLens-100k: 2,893 flags / 1,682
+    assert (per_item > 1).float().mean().item() > 0.4  # many films are of several genres
+    counts = genres.sum(0)
+    assert data.GENRES[int(counts.argmax())] == "Drama"
+    assert torch.equal(genres, data.synthetic_movielens().genres)
+
+
+def test_items_that_share_genres_are_rated_alike():
+    """The genres carry taste: films sharing a genre are more similar than films sharing none."""
+    bundle = data.synthetic_movielens()
+    W = cf.pearson_item_similarity(bundle.ratings.double())
+    rated = ~torch.isnan(bundle.ratings)
+    support = rated.float().T @ rated.float()
+    share = (bundle.genres.float() @ bundle.genres.float().T) > 0
+    reliable = (support >= 30) & ~torch.eye(len(W), dtype=torch.bool)
+    assert W[reliable & share].mean() > W[reliable & ~share].mean() + 0.05
+
+
+def test_random_ratings():
+    """Whole or half stars at the given density, nan elsewhere, seeded, in the asked dtype."""
+    g = torch.Generator().manual_seed(0)
+    R = data.random_ratings(200, 300, 0.25, generator=g)
+    known = R[~torch.isnan(R)]
+    assert R.dtype == torch.float32 and R.shape == (200, 300)
+    assert abs((~torch.isnan(R)).float().mean().item() - 0.25) < 0.01
+    assert set(known.unique().tolist()) == {1.0, 2.0, 3.0, 4.0, 5.0}
+    half = data.random_ratings(50, 60, 1.0, half_stars=True, dtype=torch.float64, generator=g)
+    assert half.dtype == torch.float64 and not torch.isnan(half).any()
+    assert set(half.unique().tolist()) == {k / 2 for k in range(1, 11)}
+    again = data.random_ratings(200, 300, 0.25, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(R.nan_to_num(), again.nan_to_num())
 
 
 def test_load_u_data_reads_the_format_as_surprise_does(tmp_path):
@@ -417,20 +501,34 @@ def test_load_u_data_errors(tmp_path, content, message):
 
 
 def test_load_u_item_genres(tmp_path):
-    """The first genre flag after "unknown"; only "unknown" falls back to Drama."""
-    flags = [[0] * 19 for _ in range(3)]
+    """Every genre flag after "unknown", several per item; "unknown" alone gives no genre."""
+    flags = [[0] * 19 for _ in range(4)]
     flags[0][1] = 1  # Action
-    flags[1][5], flags[1][8] = 1, 1  # Comedy and Drama: Comedy comes first
+    flags[1][3], flags[1][4], flags[1][5] = 1, 1, 1  # Toy Story: Animation, Children's, Comedy
     flags[2][0] = 1  # unknown only
+    flags[3][8], flags[3][14] = 1, 1  # Drama and Romance
     lines = [
         f"{n + 1}|Title {n}|01-Jan-1995||http://x|" + "|".join(map(str, f))
         for n, f in enumerate(flags)
     ]
     path = tmp_path / "u.item"
     path.write_text("\n".join(lines) + "\n", encoding="latin-1")
-    genres = data.load_u_item_genres(path).tolist()
-    names = [data.GENRES[g] for g in genres]
-    assert names == ["Action", "Comedy", "Drama"]
+    genres = data.load_u_item_genres(path)
+    assert genres.shape == (4, 18) and genres.dtype == torch.bool
+    names = [[data.GENRES[g] for g in torch.nonzero(row).flatten().tolist()] for row in genres]
+    assert names == [["Action"], ["Animation", "Children's", "Comedy"], [], ["Drama", "Romance"]]
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["1|Title|01-Jan-1995||http://x|" + "|".join("0" * 18), "1|T|d||u|" + "|".join("0" * 18 + "2")],
+)
+def test_load_u_item_genres_errors(tmp_path, line):
+    """A line without 19 flags, or a flag other than 0 and 1, is refused with its number."""
+    path = tmp_path / "u.item"
+    path.write_text(line + "\n", encoding="latin-1")
+    with pytest.raises(ValueError, match="line 1"):
+        data.load_u_item_genres(path)
 
 
 def test_holdout_split_hides_n_per_user():
@@ -451,17 +549,95 @@ def test_holdout_split_hides_n_per_user():
 # --- the pipeline's models -----------------------------------------------------------------------
 
 
+def one_genre_each(labels, n_genres=6):
+    """A bool (items, genres) matrix where item i has the single genre labels[i]."""
+    return torch.nn.functional.one_hot(torch.tensor(labels), n_genres).bool()
+
+
 def test_rerank_by_genre_rule():
     """No repeated genre in the top 5 when possible; rows stay permutations."""
-    genres = torch.tensor([0, 0, 1, 1, 2, 3, 4, 5, 0, 1])
+    genres = one_genre_each([0, 0, 1, 1, 2, 3, 4, 5, 0, 1])
     ranked = torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [9, 8, 3, 2, 1, 0, 4, 5, 6, 7]])
     out = recsys.rerank_by_genre(ranked, genres, n_top=5)
     assert out[0].tolist() == [0, 2, 4, 5, 6, 1, 3, 7, 8, 9]
     for row_in, row_out in zip(ranked, out, strict=True):
         assert sorted(row_in.tolist()) == sorted(row_out.tolist())
-        assert len(set(genres[row_out[:5]].tolist())) == 5
+        assert (genres[row_out[:5]].sum(0) <= 1).all()
     few = recsys.rerank_by_genre(torch.tensor([[0, 1, 2, 3, 8]]), genres, n_top=5)
     assert few.tolist() == [[0, 2, 1, 3, 8]]
+
+
+def test_rerank_by_genre_counts_every_genre_of_an_item():
+    """An item of several genres clashes on any of them; per_genre=2 allows two of each."""
+    genres = torch.tensor(
+        [
+            [1, 1, 0, 0],  # item 0: genres 0 and 1
+            [0, 1, 1, 0],  # item 1: shares genre 1 with item 0
+            [0, 0, 1, 0],  # item 2
+            [1, 0, 0, 0],  # item 3: shares genre 0 with item 0
+            [0, 0, 0, 0],  # item 4: no genre, never clashes
+            [0, 0, 0, 1],  # item 5
+        ],
+        dtype=torch.bool,
+    )
+    ranked = torch.tensor([[0, 1, 2, 3, 4, 5]])
+    assert recsys.rerank_by_genre(ranked, genres, n_top=3).tolist() == [[0, 2, 4, 1, 3, 5]]
+    twice = recsys.rerank_by_genre(ranked, genres, n_top=4, per_genre=2)
+    assert twice.tolist() == [[0, 1, 2, 3, 4, 5]]  # each genre at most twice in the top 4
+    thrice = genres[twice[0, :5]].sum(0)
+    assert int(thrice.max()) <= 2
+
+
+def test_top_unrated_stacks_the_given_recommend():
+    """Row u is recommend(scores[u], R, u, k), for a shared or a per-user score; calls counted."""
+    R = torch.tensor([[1.0, NAN, NAN, NAN], [NAN, 2.0, NAN, NAN], [NAN, NAN, NAN, 3.0]])
+    calls = []
+
+    def recommend(scores, R, u, k):
+        calls.append(u)
+        return cf.recommend(scores, R, u, k)
+
+    shared = torch.tensor([0.1, 0.4, 0.3, 0.2])
+    assert recsys.top_unrated(recommend, shared, R, 2).tolist() == [[1, 2], [2, 3], [1, 2]]
+    assert calls == [0, 1, 2]
+    per_user = torch.arange(12.0).reshape(3, 4)
+    assert recsys.top_unrated(recommend, per_user, R, 3).tolist() == [
+        [3, 2, 1],
+        [3, 2, 0],
+        [2, 1, 0],
+    ]
+    with pytest.raises(ValueError, match="fewer than k"):
+        recsys.top_unrated(recommend, shared, R, 4)
+    assert recsys.top_unrated(recommend, shared, R[:0], 2).shape == (0, 2)
+
+
+def test_expect_vectorized_counts_the_students_lines_only():
+    """Whole-tensor code passes; a loop fails with "too slow: vectorize", stopped at the limit;
+    lines run inside libraries do not count; ``except Exception`` cannot hide the stop."""
+    R = torch.rand(50, 40, generator=torch.Generator().manual_seed(0))
+    expect_vectorized(lambda: (R @ R.T).clamp(-1, 1), "R @ R.T", max_lines=20)
+    expect_vectorized(lambda: statistics.mean(range(5000)), "statistics.mean", max_lines=20)
+    rows = []
+
+    def loop():
+        for row in R:
+            rows.append(row.sum())
+
+    with pytest.raises(
+        AssertionError, match=r"loop\(\) ran more than 20 lines .* too slow: vectorize\. Hint"
+    ):
+        expect_vectorized(loop, "loop()", max_lines=20, hint="Hint.")
+    assert len(rows) <= 20, "the loop was not stopped at the limit"
+
+    def hides_errors():
+        for row in R:
+            try:
+                rows.append(row.sum())
+            except Exception:  # the student's way of hiding errors
+                rows.clear()
+
+    with pytest.raises(AssertionError, match="too slow: vectorize"):
+        expect_vectorized(hides_errors, "hides_errors()", max_lines=20)
 
 
 def test_implicit_als_beats_popularity_and_is_seeded():
@@ -472,13 +648,7 @@ def test_implicit_als_beats_popularity_and_is_seeded():
     model = recsys.train_implicit_als(train, n_factors=8, n_iterations=5, progress=False)
     again = recsys.train_implicit_als(train, n_factors=8, n_iterations=5, progress=False)
     assert torch.equal(model.scores(), again.scores())
-    mf = cf.recall_at_k(recsys.top_unrated(model.scores(), train, 10), relevant, 10).mean()
-    pop = recsys.top_unrated(recsys.popularity_scores(train), train, 10)
+    top = recsys.top_unrated(cf.recommend, model.scores(), train, 10)
+    mf = cf.recall_at_k(top, relevant, 10).mean()
+    pop = recsys.top_unrated(cf.recommend, recsys.popularity_scores(train), train, 10)
     assert mf > cf.recall_at_k(pop, relevant, 10).mean()
-
-
-def test_benchmark_comparison_on_a_small_set():
-    """The benchmark's comparison function agrees with surprise to 1e-6 on a small set."""
-    result = compare_with_surprise(n_users=120, n_items=200, n_ratings=3000)
-    assert result["max_abs_diff"] <= 1e-6
-    assert result["ours_s"] > 0 and result["surprise_s"] > 0

@@ -5,9 +5,21 @@ tested, what was expected and what came back, plus a hint at the usual mistake
 when the test cell knows one. Shipped to students with the notebooks.
 """
 
+import sys
+from pathlib import Path
+
 import torch
 
-__all__ = ["describe", "expect_close", "expect_equal", "expect_raises", "expect_tensor"]
+import course
+
+__all__ = [
+    "describe",
+    "expect_close",
+    "expect_equal",
+    "expect_raises",
+    "expect_tensor",
+    "expect_vectorized",
+]
 
 
 def describe(value, max_items=6):
@@ -74,3 +86,68 @@ def expect_raises(error, function, call, hint=""):
         raise AssertionError(f"{message} {hint}".strip()) from None
     message = f"{call} should raise {error.__name__}, but returned {describe(result)}."
     raise AssertionError(f"{message} {hint}".strip())
+
+
+#: Code under these folders is not the student's: Python, the libraries, this package.
+_NOT_STUDENT_CODE = tuple(
+    str(Path(folder).resolve())
+    for folder in {sys.prefix, sys.base_prefix, sys.exec_prefix, Path(course.__file__).parent}
+)
+
+
+class _TooManyLines(BaseException):
+    """Raised inside the checked call once it has run too many lines (not an ``Exception``,
+    so that a student's ``except Exception`` cannot swallow it)."""
+
+
+def _student_lines(function, max_lines):
+    """Call ``function()``; return how many lines of notebook code it ran (stops past the limit)."""
+    counted = [0]
+    students = {}
+
+    def is_student(code):
+        path = code.co_filename
+        if path not in students:
+            theirs = path.startswith(_NOT_STUDENT_CODE) or path.startswith("<frozen")
+            students[path] = not theirs
+        return students[path]
+
+    def count(frame, event, _arg):
+        if event == "line":
+            counted[0] += 1
+            if counted[0] > max_lines:
+                raise _TooManyLines
+        return count
+
+    def enter(frame, _event, _arg):
+        return count if is_student(frame.f_code) else None
+
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        function()
+    except _TooManyLines:
+        pass
+    finally:
+        sys.settrace(previous)
+    return counted[0]
+
+
+def expect_vectorized(function, call, max_lines, hint=""):
+    """Fail unless ``function()`` runs at most ``max_lines`` lines of the student's Python.
+
+    "Too slow: vectorize", decided the same way on every machine: the lines of
+    the student's own code (written in the notebook; Python's, the libraries'
+    and this package's lines do not count) that one call runs are counted, and
+    the call is stopped once the count passes the limit. Whole-tensor code
+    runs a few dozen lines whatever the size of the data; a loop over the rows
+    of the test's data runs at least a line per row.
+    """
+    __tracebackhide__ = True
+    lines = _student_lines(function, max_lines)
+    if lines > max_lines:
+        message = (
+            f"{call} ran more than {max_lines} lines of your Python (a loop over the data): "
+            "too slow: vectorize."
+        )
+        raise AssertionError(f"{message} {hint}".strip())

@@ -22,8 +22,8 @@ from surprise.similarities import pearson
 from course.collaborative import ratings as data
 from course.collaborative import recsys
 from course.collaborative.checks import require_top_k_inputs
-from course.collaborative.speed import expect_vectorized
 from course.reference import collaborative as cf
+from course.testing import expect_vectorized
 from tests.reference.surprise_oracle import surprise_matrix, surprise_pearson, surprise_trainset
 
 NAN = float("nan")

@@ -12,6 +12,11 @@ verification by the largest class diameter and the worked four-point example
 come from the course's metric-learning lecture; the centroid of a collection
 from the course's talk on collection embeddings.
 
+Every distance is computed by ``pairwise_distances`` (one formula, one safe
+square root): the other functions call it for the distances of a batch, and,
+through its leading batch dimensions, within each triplet, each pair and each
+(query, gallery row) pair.
+
 Each function is also the body of the solution cell of the same name in
 ``solutions/05_triplet/triplet.ipynb``; ``tests/test_reference_sync.py`` fails
 when the two drift apart.
@@ -45,28 +50,34 @@ __all__ = [
 def pairwise_distances(emb, squared=False):
     """All Euclidean distances between the rows of ``emb``.
 
-    D[i, j] = ||emb[i] - emb[j]||_2          (squared=False)
-    D[i, j] = ||emb[i] - emb[j]||_2 ** 2     (squared=True)
+    D[..., i, j] = ||emb[..., i, :] - emb[..., j, :]||_2          (squared=False)
+    D[..., i, j] = ||emb[..., i, :] - emb[..., j, :]||_2 ** 2     (squared=True)
+
+    Every distance of this assignment is computed here: between the embeddings
+    of a batch, and, through a leading batch dimension, within each triplet,
+    each pair, or each (query, gallery row) pair.
 
     Args:
-        emb: floating-point tensor (N, D): one embedding per row, finite.
+        emb: floating-point tensor (N, D): one embedding per row, finite; or
+            (..., N, D): a set of N rows for each index of the leading dimensions.
         squared: return squared distances instead.
 
     Returns:
-        Tensor (N, N) of the dtype of ``emb``: symmetric, >= 0, exactly 0 on
-        the diagonal and wherever two rows are equal. Differentiable, with
+        Tensor (..., N, N) of the dtype of ``emb``: symmetric, >= 0, exactly 0
+        on the diagonal and wherever two rows are equal. Differentiable, with
         finite gradients everywhere: where two rows coincide the distance
         contributes a gradient of 0 (sqrt has an infinite slope at 0, so the
         square root is only taken where the squared distance is positive).
 
     Raises:
         TypeError: ``emb`` is not a floating-point tensor.
-        ValueError: ``emb`` is not 2-D or holds a non-finite value.
+        ValueError: ``emb`` has fewer than 2 dimensions or holds a non-finite value.
     """
     require_finite_tensors(emb=emb)
-    require_rank("emb", emb, 2, "(N, D)")
-    difference = emb.unsqueeze(1) - emb.unsqueeze(0)  # (N, N, D)
-    squared_distance = difference.pow(2).sum(dim=2)
+    if emb.dim() < 2:
+        raise ValueError(f"emb must be (N, D) or (..., N, D), got shape {tuple(emb.shape)}")
+    difference = emb.unsqueeze(-2) - emb.unsqueeze(-3)  # (..., N, N, D)
+    squared_distance = difference.pow(2).sum(dim=-1)
     if squared:
         return squared_distance
     positive = squared_distance > 0
@@ -101,13 +112,10 @@ def triplet_loss(anchor, positive, negative, margin=1.0, squared=False):
     require_same_shape("positive", positive, "anchor", anchor)
     require_same_shape("negative", negative, "anchor", anchor)
     require_nonnegative_number("margin", margin)
-    d_ap = (anchor - positive).pow(2).sum(dim=1)
-    d_an = (anchor - negative).pow(2).sum(dim=1)
-    if not squared:
-        # sqrt only where positive, so that a == p or a == n gives a gradient of 0, not NaN.
-        d_ap = torch.where(d_ap > 0, torch.where(d_ap > 0, d_ap, 1.0).sqrt(), 0.0)
-        d_an = torch.where(d_an > 0, torch.where(d_an > 0, d_an, 1.0).sqrt(), 0.0)
-    losses = torch.relu(d_ap - d_an + margin)
+    # The distances within each triplet: row 0 of each 3 x 3 matrix is d(a, a), d(a, p), d(a, n).
+    triplets = torch.stack([anchor, positive, negative], dim=1)  # (B, 3, D)
+    distances = pairwise_distances(triplets, squared=squared)  # (B, 3, 3)
+    losses = torch.relu(distances[:, 0, 1] - distances[:, 0, 2] + margin)
     if len(losses) == 0:
         return losses.sum()  # 0, still attached to the graph
     return losses.mean()
@@ -149,7 +157,7 @@ def mine_triplets(emb, labels, margin, kind):
     if kind not in ("all", "hard", "semihard", "easy"):
         raise ValueError(f"kind must be 'all', 'hard', 'semihard' or 'easy', got {kind!r}")
     with torch.no_grad():
-        distances = torch.cdist(emb, emb)
+        distances = pairwise_distances(emb)
         same = labels.unsqueeze(0) == labels.unsqueeze(1)
         is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
         anchors, positives = is_positive.nonzero(as_tuple=True)  # row-major: sorted by (a, p)
@@ -196,8 +204,7 @@ def batch_hard_triplet_loss(emb, labels, margin):
     require_int_tensor("labels", labels)
     require_shape("labels", labels, (emb.shape[0],))
     require_nonnegative_number("margin", margin)
-    # torch.cdist's backward gives 0, not NaN, where two embeddings coincide.
-    distances = torch.cdist(emb, emb)
+    distances = pairwise_distances(emb)  # finite gradients where embeddings coincide
     same = labels.unsqueeze(0) == labels.unsqueeze(1)
     is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
     # Masked entries are replaced, not multiplied, so they never win the max or the min.
@@ -292,7 +299,8 @@ def knn_identify(query, gallery, gallery_labels, k, reject_distance=None):
         raise ValueError("gallery_labels must be >= 0 (-1 means unknown)")
     if reject_distance is not None:
         require_nonnegative_number("reject_distance", reject_distance)
-    distances = torch.cdist(query, gallery)  # (M, G)
+    # The query-to-gallery distances are one block of the distances of both sets together.
+    distances = pairwise_distances(torch.cat([query, gallery]))[: len(query), len(query) :]
     order = distances.argsort(dim=1, stable=True)[:, :k]  # equal distances: lower index first
     votes = torch.zeros(len(query), int(gallery_labels.max()) + 1, dtype=torch.int64)
     votes.scatter_add_(1, gallery_labels[order], torch.ones_like(order))
@@ -325,7 +333,7 @@ def max_cloud_diameter(emb, labels):
     require_shape("labels", labels, (emb.shape[0],))
     if len(emb) == 0:
         raise ValueError("emb must hold at least one row, got shape (0, D)")
-    distances = torch.cdist(emb, emb, compute_mode="donot_use_mm_for_euclid_dist")
+    distances = pairwise_distances(emb)
     same = labels.unsqueeze(0) == labels.unsqueeze(1)
     return torch.where(same, distances, torch.zeros_like(distances)).max()
 
@@ -353,7 +361,9 @@ def same_identity(e1, e2, threshold):
     if e1.dim() not in (1, 2):
         raise ValueError(f"e1 and e2 must be (D,) or (M, D), got shape {tuple(e1.shape)}")
     require_nonnegative_number("threshold", threshold)
-    return torch.linalg.vector_norm(e1 - e2, dim=-1) < threshold
+    # Each pair as a set of two rows: (..., 2, D) -> (..., 2, 2).
+    distance = pairwise_distances(torch.stack([e1, e2], dim=-2))[..., 0, 1]
+    return distance < threshold
 
 
 def collection_embedding(emb):

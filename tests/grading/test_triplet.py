@@ -1,34 +1,34 @@
-"""05_triplet through the grading pipeline, in one batch.
+"""05_triplet through the grading pipeline, in one batch (see tests/grading/suite.py).
 
-The solution scores 20, the untouched release 0, the demo's partly wrong student
-its expected score; every correct variant keeps full marks; every plausible mistake
-loses the points of its own test cell and nothing else. A correct function that
-calls a wrong ``pairwise_distances`` loses nothing on its own test (the test cells
-of the functions that may call it swap in the reference ``pairwise_distances``).
+Besides what every assignment checks: a wrong ``pairwise_distances`` costs its own
+test only, because the test cells of the functions that may call it swap in the
+answer key's (the ``cross`` answers); and the feedback of a student tells the
+conventions the visible tests check in one sentence: the tie rule of
+``knn_identify`` and "too slow: vectorize" for a mining loop over triplets.
 """
 
 import pytest
 
-from tests.grading_suite import grading_tests
-from tests.triplet_answers import CROSS, MISTAKES, VARIANTS
+from tests.grading.suite import GradingSuite
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT, NOTEBOOK = "05_triplet", "triplet"
-globals().update(grading_tests(ASSIGNMENT, NOTEBOOK, MISTAKES, VARIANTS, cross=CROSS))
-FULL_MARKS = globals()["FULL_MARKS"]
 
 
-def test_points_are_the_suggested_ones():
-    """The points of the title's table, 20 in all."""
-    assert FULL_MARKS == {
-        "test_pairwise_distances": 2.0,
-        "test_triplet_loss": 2.0,
-        "test_toy_triplet_loss": 2.0,
-        "test_mine_triplets": 3.0,
-        "test_batch_hard_triplet_loss": 3.0,
-        "test_knn_identify": 3.0,
-        "test_max_cloud_diameter": 2.0,
-        "test_same_identity": 1.0,
-        "test_collection_embedding": 2.0,
-    }
+class TestTripletGrading(GradingSuite):
+    assignment_id = "05_triplet"
+
+    def _feedback(self, graded, answer):
+        student, _ = graded.packs[answer]
+        page = graded.result.out / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
+        return page.read_text(encoding="utf-8")
+
+    def test_feedback_says_a_mining_loop_is_too_slow(self, graded):
+        """A loop over triplets gets right triplets and the one-sentence reason it loses."""
+        assert "too slow: vectorize" in self._feedback(graded, "mine_triple_loop")
+
+    def test_feedback_states_the_tie_rule(self, graded):
+        """Breaking a tie of votes by the nearest neighbour is answered with the course's rule."""
+        text = self._feedback(graded, "knn_tie_to_nearest")
+        assert "choose the smallest label" in text

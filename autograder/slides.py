@@ -76,9 +76,19 @@ def _exporter():
     return SlidesExporter(config=config)
 
 
+#: Headings of a lecture's size: reveal.js's theme sizes them for one-line title slides, and a
+#: notebook's title slide also holds its table of exercises.
+LECTURE_STYLE = """<style>
+.reveal h1 { font-size: 1.7em; } .reveal h2 { font-size: 1.35em; } .reveal h3 { font-size: 1.1em; }
+.reveal .jp-RenderedHTMLCommon table { font-size: 0.8em; }
+</style>
+"""
+
+
 def deck(notebook, out):
     """Export an executed ``notebook``'s lecture cells as reveal.js slides to ``out``."""
     body, _ = _exporter().from_notebook_node(lecture_cells(notebook))
+    body = body.replace("</head>", f"{LECTURE_STYLE}</head>", 1)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body, encoding="utf-8")
     return out

@@ -128,3 +128,36 @@ def test_cell_ids_follow_the_contract(assignment_id):
     assert not missing, f"{assignment_id}: no test cell {sorted(missing)}"
     stray = [t for t in tests if exercise_of(t, exercises) is None]
     assert not stray, f"{assignment_id}: graded cells not named test_<exercise>[_<suffix>]: {stray}"
+
+
+HIDDEN = re.compile(r"^\s*### BEGIN HIDDEN TESTS\s*$(.*?)^\s*### END HIDDEN TESTS\s*$", re.S | re.M)
+EXPECT = re.compile(r"\b(expect_\w+)\(")
+
+
+@pytest.mark.parametrize("assignment_id", assignment_ids())
+def test_test_cells_follow_the_grading_rule(assignment_id):
+    """The grading rule's mechanical part, for every test cell of the notebook:
+
+    argument checks (``expect_raises``) are never hidden: they live in visible
+    ``test_<name>_errors`` cells of at most 1 point, which hold no hidden part;
+    and every kind of check a hidden part makes (each ``expect_*`` helper it
+    calls) is also made by the visible part of the same cell, with its hint.
+    """
+    (notebook_id,) = notebook_names(assignment_id)
+    notebook = read(Path(SOLUTIONS / assignment_id / f"{notebook_id}.ipynb"))
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or meta.get("solution"):
+            continue
+        test = meta["grade_id"]
+        hidden = "".join(HIDDEN.findall(cell.source))
+        visible = HIDDEN.sub("", cell.source)
+        if test.endswith("_errors"):
+            assert not hidden, f"{assignment_id}: {test} checks arguments in hidden tests"
+            assert meta.get("points", 0) <= 1, f"{assignment_id}: {test} is worth more than 1"
+            continue
+        assert "expect_raises" not in cell.source, (
+            f"{assignment_id}: {test} grades argument checks; move them to {test}_errors"
+        )
+        only_hidden = set(EXPECT.findall(hidden)) - set(EXPECT.findall(visible))
+        assert not only_hidden, f"{assignment_id}: {test} makes only in hidden tests: {only_hidden}"

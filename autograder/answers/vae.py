@@ -95,30 +95,15 @@ ANSWERS = [
     mistake(
         "reparam_torch_normal",
         "reparameterize",
-        """
-def reparameterize(mu, logvar, eps=None):
-    require_finite_tensors(mu=mu, logvar=logvar)
-    require_same_shape("logvar", logvar, "mu", mu)
-    std = torch.exp(0.5 * logvar)
-    if eps is None:
-        return torch.normal(mu, std)
-    require_same_shape("eps", eps, "mu", mu)
-    return mu + std * eps
-""",
+        Edit(_DRAW, "        return torch.normal(mu, torch.exp(0.5 * logvar))\n"),
     ),
     mistake(
         "reparam_sample_without_gradient",
         "reparameterize",
-        """
-def reparameterize(mu, logvar, eps=None):
-    require_finite_tensors(mu=mu, logvar=logvar)
-    require_same_shape("logvar", logvar, "mu", mu)
-    std = torch.exp(0.5 * logvar)
-    if eps is None:
-        return torch.distributions.Normal(mu, std).sample()
-    require_same_shape("eps", eps, "mu", mu)
-    return mu + std * eps
-""",
+        Edit(
+            _DRAW,
+            "        return torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).sample()\n",
+        ),
     ),
     # Argument checks: the formula is right, only the errors cell is lost.
     mistake(

@@ -28,17 +28,6 @@ TOO_SLOW = [
 class TestCollaborativeGrading(GradingSuite):
     assignment_id = "06_collaborative"
 
-    @pytest.mark.parametrize(
-        "answer", ["pearson_overall_means", "wrong_user_similarity_item_calls_it"]
-    )
-    def test_a_wrong_user_similarity_is_not_counted_twice(self, graded, answer):
-        """test_pearson_user_similarity scores 0, test_pearson_item_similarity keeps its point."""
-        student, _ = graded.packs[answer]
-        scores = graded.cells[student]
-        assert scores["test_pearson_user_similarity"] == 0
-        full = self.answers.full_marks["test_pearson_item_similarity"]
-        assert scores["test_pearson_item_similarity"] == full
-
     @pytest.mark.parametrize(("answer", "test"), TOO_SLOW)
     def test_a_loop_loses_its_test_for_speed_only(self, graded, answer, test):
         """The loop answers compute the right values: they lose exactly their own test."""

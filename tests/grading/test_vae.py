@@ -14,15 +14,8 @@ pytestmark = pytest.mark.slow
 
 
 class TestVaeGrading(GradingSuite):
-    assignment_id = "02_vae"
+    """The cross answers ``wrong_kl_used_by_a_plain_elbo`` and
+    ``missing_kl_used_by_a_checked_elbo`` lose ``test_kl_divergence`` only (the
+    suite checks every answer's declared losses)."""
 
-    @pytest.mark.parametrize(
-        "answer", ["wrong_kl_used_by_a_plain_elbo", "missing_kl_used_by_a_checked_elbo"]
-    )
-    def test_a_wrong_kl_costs_points_on_its_own_test_only(self, graded, answer):
-        """test_kl_divergence scores 0, test_negative_elbo keeps its points."""
-        student, _ = graded.packs[answer]
-        scores = graded.cells[student]
-        full = self.answers.full_marks
-        assert scores["test_kl_divergence"] == 0
-        assert scores["test_negative_elbo"] == full["test_negative_elbo"]
+    assignment_id = "02_vae"

@@ -3,12 +3,10 @@
 import io
 import subprocess
 import sys
-import time
-
-import psutil
 
 from autograder import kernel_hooks
-from autograder.kernel_hooks import CappedStream, hooks_cell_source, new_cell, reap
+from autograder.kernel_hooks import CappedStream, hooks_cell_source, new_cell
+from autograder.paths import REPO
 
 
 def test_capped_stream_passes_the_limit_then_one_note():
@@ -35,16 +33,31 @@ def test_new_cell_resets_the_capped_streams(monkeypatch):
     assert out.used == err.used == 0
 
 
+_REAP_IN_A_KERNEL_LIKE_PROCESS = """
+import subprocess, sys, time
+from autograder.kernel_hooks import reap
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+reap()
+time.sleep(0.1)
+print("ended" if child.poll() is not None else "alive")
+"""
+
+
 def test_reap_ends_the_processes_a_cell_left_behind():
-    """A child left running by a cell is killed and reaped after the cell."""
-    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
-    try:
-        reap()
-        time.sleep(0.1)
-        assert not psutil.pid_exists(child.pid) or child.poll() is not None
-    finally:
-        child.kill()
-        child.wait()
+    """A child left running by a cell is killed and reaped after the cell.
+
+    ``reap`` kills every child of the process it runs in, so it runs in a
+    process of its own here: in pytest's it would end pytest's helpers too.
+    """
+    run = subprocess.run(
+        [sys.executable, "-c", _REAP_IN_A_KERNEL_LIKE_PROCESS],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=REPO,
+    )
+    assert run.stdout.strip() == "ended", run.stderr
 
 
 def test_hooks_cell_installs_the_hooks_without_adding_names():

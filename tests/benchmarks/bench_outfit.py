@@ -1,0 +1,263 @@
+"""07_outfit: the thesis's comparison of outfit-completion methods, on the synthetic wardrobe.
+
+    .venv/bin/python -m tests.benchmarks.bench_outfit             # the full run (about 30 min)
+    .venv/bin/python -m tests.benchmarks.bench_outfit --quick     # 100 outfits, for a look
+
+Set-up: the shipped scorer (``course/outfit/scorer.pt``) and its wardrobe of
+5,000 items; 1,000 test outfits (drawn apart from the scorer's training
+outfits) with k = 2 items taken out. Every method is the answer key's:
+
+* greedy one-step, greedy k-step, beam search of widths 2 and 4;
+* the relaxation (40 steps of gradient ascent on log S, lr 1) under each rho;
+* a GNN (``course.outfit.gnn.GNNCompleter``) per rho, trained on the greedy
+  k-step solutions of 3,000 other partial outfits with the rho loss (best
+  pairing of slots and targets); the same GNN trained on the items the real
+  outfits had (the thesis's point about training data);
+* random completion, and the original outfits' scores as the baseline.
+
+Latency is per outfit, on one thread: ``latency_s`` is the median over 50
+outfits of the best of 3 calls (the methods take turns on each outfit, so
+that a busy machine slows them alike), ``latency_single_call_s`` the median
+of the single timed calls over all the outfits scored. The relaxation rows
+are scored on the first 250 outfits (40 gradient steps per outfit and rho
+make it the slowest method). On a small catalogue (200 items, 100 outfits)
+exhaustive search gives the exact optimum and each method's gap to it. The
+greedy targets are cached in ``build/bench/outfit_targets_*.pt``.
+
+Writes ``build/bench/outfit.json``: for each method ``median_score`` and
+``latency_s``; ``exact_gap`` (median gap, share at the optimum) on the small
+catalogue; and the goals: the GNN's median score >= 99% of greedy k-step's at
+a latency at least 100 times lower; greedy k-step under 0.1 s per outfit;
+beam search no worse than k-step.
+"""
+
+import argparse
+import hashlib
+import json
+import time
+from pathlib import Path
+
+import torch
+
+from course.notebook import one_thread
+from course.outfit.evaluation import (
+    completion_outfits,
+    exact_gaps,
+    method_suite,
+    run_method,
+)
+from course.outfit.gnn import GNNCompleter, project_distinct, train_completer
+from course.outfit.scorer import load_scorer, score_outfits
+from course.outfit.wardrobe import make_wardrobe
+from course.reference import outfit as key
+from tests.reference.outfit_oracle import matched_rho_loss
+
+REPO = Path(__file__).resolve().parents[2]
+OUT = REPO / "build" / "bench"
+K = 2
+RHOS = ("l1", "l2", "l10", "cos")
+TEST_SEED, TRAIN_SEED, SMALL_SEED = 20, 30, 40
+
+
+def greedy_targets(scorer, outfits, catalog, tag, log):
+    """Greedy k-step completions of the training outfits (the answer key's), cached on disk."""
+    digest = hashlib.sha256(torch.cat(outfits).numpy().tobytes()).hexdigest()[:12]
+    cache = OUT / f"outfit_targets_{tag}_{digest}.pt"
+    if cache.is_file():
+        return torch.load(cache, weights_only=True)
+    start = time.perf_counter()
+    with one_thread():
+        targets = []
+        for number, outfit in enumerate(outfits, start=1):
+            targets.append(key.greedy_k_step(scorer, outfit, catalog, K))
+            if number % 500 == 0:
+                seconds = time.perf_counter() - start
+                log(f"  greedy targets: {number}/{len(outfits)} ({seconds:.0f} s)")
+    targets = torch.stack(targets)
+    OUT.mkdir(parents=True, exist_ok=True)
+    torch.save(targets, cache)
+    return targets
+
+
+def train_gnn(outfits, targets, catalog, rho, epochs):
+    """A GNNCompleter trained with the matched rho loss (seeded)."""
+    torch.manual_seed(0)
+    model = GNNCompleter(key.message_passing_layer, dim=catalog.shape[1], hidden=64, k=K)
+    history = train_completer(
+        model, outfits, targets, catalog, matched_rho_loss(rho), epochs, batch_size=64
+    )
+    return model, history
+
+
+def best_latencies(methods, outfits, repeats=3):
+    """``{method: median over outfits of the best of ``repeats`` calls}``, in seconds.
+
+    The methods take turns on each outfit, so that a busy machine slows them
+    alike; the best of a few calls is the one least disturbed.
+    """
+    times = {name: [] for name in methods}
+    with one_thread():
+        for outfit in outfits:
+            for name, complete in methods.items():
+                best = float("inf")
+                for _ in range(repeats):
+                    start = time.perf_counter()
+                    complete(outfit)
+                    best = min(best, time.perf_counter() - start)
+                times[name].append(best)
+    return {name: float(torch.tensor(values).median()) for name, values in times.items()}
+
+
+def experiment(
+    n_outfits, n_train, n_small, small_items, epochs, steps, lr, n_relax, n_latency, log=print
+):
+    """Run the comparison; return the figures as a dict (see the module docstring)."""
+    scorer, info = load_scorer()
+    recipe = info["recipe"]
+    wardrobe = make_wardrobe(recipe["n_items"], recipe["dim"], seed=recipe["seed"])
+    catalog = wardrobe.embeddings
+    test, removed = completion_outfits(wardrobe, n_outfits, K, seed=TEST_SEED)
+    train, train_removed = completion_outfits(wardrobe, n_train, K, seed=TRAIN_SEED)
+    log(f"greedy k-step targets for {n_train} training outfits")
+    targets = greedy_targets(scorer, train, catalog, info["data_sha256"][:8], log)
+
+    completers, training = {}, {}
+    for rho in RHOS:
+        start = time.perf_counter()
+        completers[rho], history = train_gnn(train, targets, catalog, rho, epochs)
+        training[rho] = {"seconds": time.perf_counter() - start, "loss": history[-1]}
+        log(f"GNN, rho = {rho}: trained in {training[rho]['seconds']:.0f} s")
+    real_gnn, _ = train_gnn(train, train_removed, catalog, "l2", epochs)
+
+    functions = {name: getattr(key, name) for name in key.__all__}
+    methods = method_suite(
+        functions, scorer, catalog, k=K, beam_widths=(2, 4), steps=steps, lr=lr,
+        completers=completers,
+    )  # fmt: skip
+
+    def real_targets(outfit):
+        with torch.inference_mode():
+            vectors = real_gnn(catalog[outfit].unsqueeze(0))[0]
+        return project_distinct(vectors, outfit, catalog, "l2", key.nearest_items)
+
+    methods["GNN, rho = l2, trained on real outfits"] = real_targets
+    whole = [torch.cat([p, r]) for p, r in zip(test, removed, strict=True)]
+    original = score_outfits(scorer, catalog, whole)
+    runs = []
+    for name, complete in methods.items():
+        start = time.perf_counter()
+        chosen = test[:n_relax] if name.startswith("relaxation") else test
+        runs.append(run_method(name, complete, scorer, catalog, chosen, K))
+        log(
+            f"{name:<40} median S {runs[-1].median_score:.4f} on {len(chosen)} outfits "
+            f"({time.perf_counter() - start:.0f} s)"
+        )
+    latency = best_latencies(methods, test[:n_latency])
+    log("latency per outfit (median of the best of 3 calls):")
+    for name, seconds in latency.items():
+        log(f"  {name:<40} {1000 * seconds:9.2f} ms")
+
+    # The exact optimum on a small catalogue, and every method's gap to it.
+    chosen = torch.randperm(len(wardrobe), generator=torch.Generator().manual_seed(SMALL_SEED))
+    small = wardrobe.subset(chosen[:small_items].sort().values)
+    small_test, _ = completion_outfits(small, n_small, K, seed=SMALL_SEED)
+    small_methods = method_suite(
+        functions, scorer, small.embeddings, k=K, beam_widths=(2, 4), steps=steps, lr=lr,
+        completers=completers,
+    )  # fmt: skip
+    exact = run_method(
+        "exhaustive",
+        lambda o: key.exhaustive(scorer, o, small.embeddings, K),
+        scorer,
+        small.embeddings,
+        small_test,
+        K,
+    )
+    small_runs = [
+        run_method(name, complete, scorer, small.embeddings, small_test, K)
+        for name, complete in small_methods.items()
+    ]
+    gaps = exact_gaps([*small_runs, exact], exact)
+
+    by_name = {run.name: run for run in runs}
+    k_step = by_name["greedy k-step"]
+    gnn = [by_name[f"GNN, rho = {rho}"] for rho in RHOS]
+    beams = [run for name, run in by_name.items() if name.startswith("beam")]
+    k_step_latency = latency["greedy k-step"]
+    gnn_latency = [latency[f"GNN, rho = {rho}"] for rho in RHOS]
+    return {
+        "catalogue_items": len(catalog),
+        "outfits": n_outfits,
+        "k": K,
+        "training_outfits": n_train,
+        "original_median_score": float(original.median()),
+        "latency_outfits": n_latency,
+        "relaxation_outfits": n_relax,
+        "methods": {
+            run.name: {
+                "median_score": run.median_score,
+                "latency_s": latency[run.name],
+                "latency_single_call_s": run.median_latency,
+                "outfits": len(run.scores),
+            }
+            for run in runs
+        },
+        "exact_gap": {
+            "catalogue_items": small_items,
+            "outfits": n_small,
+            "exhaustive_latency_s": exact.median_latency,
+            "methods": {
+                name: {"median_gap": gap, "share_at_optimum": share}
+                for name, (gap, share) in gaps.items()
+            },
+        },
+        "gnn_training": training,
+        "goals": {
+            "gnn_score_ratio_min": min(r.median_score for r in gnn) / k_step.median_score,
+            "gnn_speedup_min": min(k_step_latency / t for t in gnn_latency),
+            "gnn_goal_met": all(
+                r.median_score >= 0.99 * k_step.median_score and t * 100 <= k_step_latency
+                for r, t in zip(gnn, gnn_latency, strict=True)
+            ),
+            "k_step_latency_s": k_step_latency,
+            "k_step_goal_met": k_step_latency < 0.1,
+            "beam_no_worse_than_k_step": all(b.median_score >= k_step.median_score for b in beams),
+        },
+        "torch_threads": 1,
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100 outfits, 1000 for training")
+    args = parser.parse_args(argv)
+    n_outfits, n_train, n_small, n_relax, n_latency = (
+        (100, 1000, 30, 50, 20) if args.quick else (1000, 3000, 100, 250, 50)
+    )
+    result = experiment(
+        n_outfits, n_train, n_small, small_items=200, epochs=80, steps=40, lr=1.0,
+        n_relax=n_relax, n_latency=n_latency,
+    )  # fmt: skip
+    print(f"\noriginal outfits: median S {result['original_median_score']:.4f}")
+    print(f"{'method':<42}{'median S':>10}{'latency':>12}{'gap to exact':>14}")
+    gaps = result["exact_gap"]["methods"]
+    for name, row in result["methods"].items():
+        gap = gaps.get(name, {}).get("median_gap", float("nan"))
+        print(
+            f"{name:<42}{row['median_score']:>10.4f}{1000 * row['latency_s']:>9.2f} ms{gap:>14.4f}"
+        )
+    goals = result["goals"]
+    print(
+        f"GNN / k-step score: at least {goals['gnn_score_ratio_min']:.4f} (goal >= 0.99), "
+        f"speed-up at least {goals['gnn_speedup_min']:.0f}x (goal >= 100); "
+        f"k-step {1000 * goals['k_step_latency_s']:.1f} ms per outfit (goal < 100 ms); "
+        f"beam no worse than k-step: {goals['beam_no_worse_than_k_step']}"
+    )
+    OUT.mkdir(parents=True, exist_ok=True)
+    out = OUT / "outfit.json"
+    out.write_text(json.dumps(result, indent=2))
+    print(f"wrote {out.relative_to(REPO)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,482 @@
+"""Oracle tests for ``course/reference/outfit.py`` and the helpers of ``course/outfit``.
+
+The oracles (``tests/reference/outfit_oracle.py``) never call the answer key:
+the search methods are checked against plain Python loops that score one
+outfit per call (greedy, beam, every subset with itertools), the distances
+against SciPy's ``cdist``, message passing against a double loop over the
+nodes and autograd's gradcheck. The relaxation is checked on scores whose
+maximum over R^d is known. The shipped scorer checkpoint is checked against
+what ``scripts/build_outfit_scorer.py`` builds from its seed (the data's hash
+and the first optimizer steps, rebuilt here), and against its metrics.
+"""
+
+import math
+
+import pytest
+import torch
+from sklearn.metrics import roc_auc_score
+
+from course.outfit.evaluation import (
+    LastInput,
+    exact_gaps,
+    lipschitz_check,
+    method_suite,
+    random_completion,
+    run_method,
+)
+from course.outfit.gnn import (
+    GNNCompleter,
+    PairMLP,
+    ResidualUpdate,
+    project_distinct,
+    train_completer,
+)
+from course.outfit.scorer import (
+    CHECKPOINT,
+    compatibility_auc,
+    load_scorer,
+    roc_auc,
+    scorer_data,
+    train_scorer,
+)
+from course.outfit.toys import (
+    CallCounter,
+    CohesionScore,
+    OnePerCategoryScore,
+    PairwiseScore,
+    TargetScore,
+)
+from course.outfit.wardrobe import (
+    fill_in_the_blank,
+    make_wardrobe,
+    negative_outfits,
+    partial_outfits,
+    sample_outfits,
+    sub_outfits,
+)
+from course.reference.outfit import (
+    beam_search,
+    exhaustive,
+    greedy_k_step,
+    greedy_one_step,
+    message_passing_layer,
+    nearest_items,
+    relaxed_completion,
+)
+from scripts.build_outfit_scorer import FINGERPRINT_STEPS, data_sha256
+from tests.reference import outfit_oracle as oracle
+
+RHOS = ("l1", "l2", "l10", "cos")
+
+
+def _problem(seed, n_items=14, dim=3, n=2, dtype=torch.float64):
+    """A seeded toy problem: (PairwiseScore, outfit, catalog)."""
+    g = torch.Generator().manual_seed(seed)
+    catalog = torch.randn(n_items, dim, generator=g, dtype=dtype)
+    outfit = torch.randperm(n_items, generator=g)[:n]
+    return PairwiseScore(dim, seed, dtype=dtype), outfit, catalog
+
+
+def _valid(added, outfit, k, n_items):
+    assert added.dtype == torch.int64 and added.shape == (k,)
+    assert len(set(added.tolist())) == k, f"repeated items in {added.tolist()}"
+    assert not set(added.tolist()) & set(outfit.tolist()), "an item of the outfit was added"
+    assert added.min() >= 0 and added.max() < n_items
+
+
+# --- the search methods against loops ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_search_methods_match_the_loop_oracles(seed, k):
+    """One-step, k-step, beam (widths 1, 2, 5) and exhaustive equal the loop versions."""
+    score, outfit, catalog = _problem(seed, n=1 + seed % 3)
+    cases = {
+        "one-step": (greedy_one_step(score, outfit, catalog, k), oracle.one_step),
+        "k-step": (greedy_k_step(score, outfit, catalog, k), oracle.k_step),
+        "exhaustive": (exhaustive(score, outfit, catalog, k), oracle.exact),
+    }
+    for name, (got, reference) in cases.items():
+        _valid(got, outfit, k, len(catalog))
+        assert sorted(got.tolist()) == sorted(reference(score, outfit, catalog, k)), name
+    assert greedy_k_step(score, outfit, catalog, k).tolist() == oracle.k_step(
+        score, outfit, catalog, k
+    ), "k-step returns its picks in the order made"
+    for width in (1, 2, 5):
+        got = beam_search(score, outfit, catalog, k, width)
+        _valid(got, outfit, k, len(catalog))
+        assert sorted(got.tolist()) == oracle.beam(score, outfit, catalog, k, width), width
+
+
+def test_the_line_example_separates_the_methods():
+    """Colours on a line, outfit {0}: one-step, k-step and exact all differ; beam(2) is exact."""
+    line = torch.tensor([[0.0], [0.9], [-1.0], [-1.05], [3.0], [1.6]])
+    outfit, score = torch.tensor([0]), CohesionScore()
+    assert sorted(greedy_one_step(score, outfit, line, 2).tolist()) == [1, 2]
+    assert greedy_k_step(score, outfit, line, 2).tolist() == [1, 5]
+    assert sorted(exhaustive(score, outfit, line, 2).tolist()) == [2, 3]
+    assert sorted(beam_search(score, outfit, line, 2, 2).tolist()) == [2, 3]
+    assert beam_search(score, outfit, line, 2, 1).tolist() == [1, 5]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_beam_bounds(seed):
+    """Width 1 is k-step; a beam as wide as the candidates is exact for k = 2; exact is best."""
+    score, outfit, catalog = _problem(seed, n_items=10)
+    narrow = beam_search(score, outfit, catalog, 3, 1)
+    assert torch.equal(narrow, greedy_k_step(score, outfit, catalog, 3))
+    full = beam_search(score, outfit, catalog, 2, 10)
+    assert sorted(full.tolist()) == sorted(exhaustive(score, outfit, catalog, 2).tolist())
+
+    def value(added):
+        return oracle._score(score, catalog, [*outfit.tolist(), *added.tolist()])
+
+    best = value(exhaustive(score, outfit, catalog, 3))
+    for added in (
+        greedy_one_step(score, outfit, catalog, 3),
+        greedy_k_step(score, outfit, catalog, 3),
+        beam_search(score, outfit, catalog, 3, 3),
+    ):
+        assert value(added) <= best + 1e-12
+
+
+def test_one_per_category_defeats_one_step():
+    """Two great shoes: one-step adds both (S drops by the penalty), k-step adds shoes and a bag."""
+    # [top, shoes, bag | colour]
+    catalog = torch.tensor(
+        [[1, 0, 0, 0.0], [0, 1, 0, 0.1], [0, 1, 0, -0.1], [0, 0, 1, 0.5], [0, 0, 1, 2.0]]
+    )
+    score, outfit = OnePerCategoryScore(3), torch.tensor([0])
+    assert sorted(greedy_one_step(score, outfit, catalog, 2).tolist()) == [1, 2]
+    assert sorted(greedy_k_step(score, outfit, catalog, 2).tolist()) == [1, 3]
+
+
+def test_calls_are_batched():
+    """One-step: 1 call; k-step and beam: k calls; exhaustive: one per 4096 subsets."""
+    score, outfit, catalog = _problem(0, n_items=40)
+    for function, args, calls in (
+        (greedy_one_step, (3,), 1),
+        (greedy_k_step, (3,), 3),
+        (beam_search, (3, 4), 3),
+        (exhaustive, (3,), math.ceil(math.comb(38, 3) / 4096)),
+    ):
+        counter = CallCounter(score)
+        function(counter, outfit, catalog, *args)
+        assert counter.calls == calls, function.__name__
+
+
+def test_k_equal_to_the_candidates_adds_them_all():
+    score, outfit, catalog = _problem(1, n_items=6, n=2)
+    rest = sorted(set(range(6)) - set(outfit.tolist()))
+    for function in (greedy_one_step, greedy_k_step, exhaustive):
+        assert sorted(function(score, outfit, catalog, 4).tolist()) == rest
+    assert sorted(beam_search(score, outfit, catalog, 4, 3).tolist()) == rest
+
+
+@pytest.mark.parametrize(
+    ("call", "error"),
+    [
+        (lambda s, o, c: greedy_one_step(s, o, c, 0), ValueError),
+        (lambda s, o, c: greedy_k_step(s, o, c, 13), ValueError),
+        (lambda s, o, c: exhaustive(s, o.float(), c, 1), TypeError),
+        (lambda s, o, c: greedy_one_step(s, torch.tensor([1, 1]), c, 1), ValueError),
+        (lambda s, o, c: greedy_one_step(s, torch.tensor([14]), c, 1), ValueError),
+        (lambda s, o, c: greedy_one_step(s, o[:0], c, 1), ValueError),
+        (lambda s, o, c: beam_search(s, o, c, 2, 0), ValueError),
+        (lambda s, o, c: greedy_k_step("S", o, c, 1), TypeError),
+        (lambda s, o, c: greedy_k_step(s, o, c.clone().fill_(float("inf")), 1), ValueError),
+        (lambda s, o, c: relaxed_completion(s, o, c, 1, "l3", 5, 0.1), ValueError),
+        (lambda s, o, c: relaxed_completion(s, o, c, 1, "l2", 5, 0.0), ValueError),
+        (lambda s, o, c: nearest_items(c[:2], c[:, :2], "l2"), ValueError),
+    ],
+)
+def test_argument_checks(call, error):
+    """Bad problems raise the documented errors, with a message."""
+    score, outfit, catalog = _problem(2)
+    with pytest.raises(error, match=r"\w"):
+        call(score, outfit, catalog)
+
+
+# --- nearest_items --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("rho", RHOS)
+def test_nearest_items_matches_scipy(rho, dtype):
+    """Indices and distances equal SciPy's cdist (minkowski p = 1, 2, 10; cosine)."""
+    g = torch.Generator().manual_seed(3)
+    vectors = torch.randn(7, 5, generator=g, dtype=dtype)
+    catalog = torch.randn(60, 5, generator=g, dtype=dtype) * 2
+    index, distance = nearest_items(vectors, catalog, rho)
+    expected = oracle.distances(vectors, catalog, rho)
+    assert index.dtype == torch.int64 and distance.dtype == dtype
+    assert torch.equal(index, expected.argmin(dim=1))
+    tol = 1e-5 if dtype == torch.float32 else 1e-10
+    assert torch.allclose(distance.double(), expected.min(dim=1).values, atol=tol, rtol=tol)
+
+
+def test_nearest_items_each_rho_picks_another_item():
+    """The notebook's worked example: (2, 1) is nearest to a different item under each rho."""
+    catalog = torch.tensor([[-0.5, 2.5], [0.0, -1.0], [-1.0, 1.0], [-0.5, 2.0]])
+    picks = {rho: int(nearest_items(torch.tensor([[2.0, 1.0]]), catalog, rho)[0]) for rho in RHOS}
+    assert picks == {"l1": 2, "l2": 3, "l10": 1, "cos": 0}
+    _, distance = nearest_items(torch.tensor([[2.0, 1.0]]), catalog[1:2], "l10")
+    assert torch.allclose(distance, torch.tensor([2 * 2**0.1]))
+
+
+def test_nearest_items_ties_go_to_the_first_item():
+    catalog = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
+    for rho in RHOS:
+        assert nearest_items(torch.tensor([[1.0, 0.0]]), catalog, rho)[0].tolist() == [0]
+
+
+# --- relaxed_completion ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rho", RHOS)
+def test_relaxation_finds_the_items_nearest_the_known_optimum(seed, rho):
+    """Under TargetScore the ascent ends at the target: the answer is its nearest new items."""
+    g = torch.Generator().manual_seed(seed)
+    catalog = torch.randn(25, 3, generator=g, dtype=torch.float64)
+    target = torch.randn(3, generator=g, dtype=torch.float64) * 1.5
+    outfit = torch.randperm(25, generator=g)[:2]
+    got = relaxed_completion(TargetScore(target), outfit, catalog, 2, rho, 300, 1.0)
+    _valid(got, outfit, 2, 25)
+    order = oracle.distances(target.unsqueeze(0), catalog, rho)[0].argsort().tolist()
+    expected = [i for i in order if i not in outfit.tolist()][:2]
+    assert got.tolist() == expected
+
+
+def test_relaxation_ascends_log_s_from_the_documented_start():
+    """steps = 0 projects the start; one step moves by lr * grad log S (LastInput sees both)."""
+    g = torch.Generator().manual_seed(0)
+    catalog = torch.randn(30, 4, generator=g, dtype=torch.float64)
+    outfit = torch.tensor([3, 4])
+    noise = torch.randn(2, 4, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    start = catalog.mean(0) + 0.1 * catalog.std(0) * noise
+    score = TargetScore(torch.ones(4, dtype=torch.float64) * 3)
+    got = relaxed_completion(score, outfit, catalog, 2, "l2", 0, 0.5)
+    expected, taken = [], set(outfit.tolist())
+    for row in oracle.distances(start, catalog, "l2"):
+        expected.append(next(i for i in row.argsort().tolist() if i not in taken))
+        taken.add(expected[-1])
+    assert got.tolist() == expected
+    recorder = LastInput(score)
+    relaxed_completion(recorder, outfit, catalog, 2, "l2", 2, 0.5)
+    z = start.clone().requires_grad_(True)
+    value = score(torch.cat([catalog[outfit], z]).unsqueeze(0))[0]
+    (grad,) = torch.autograd.grad(value.log(), z)
+    assert torch.allclose(recorder.last[0, 2:], start + 0.5 * grad, atol=1e-12)
+
+
+# --- message_passing_layer ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(1, 3), (4, 3), (2, 5, 3)])
+def test_message_passing_matches_a_double_loop(shape):
+    """PairMLP messages (d_m = 6) and a residual update, against the loop over i and j."""
+    torch.manual_seed(0)
+    h = torch.randn(shape, dtype=torch.float64)
+    M = PairMLP(3, 3, 8, 6).double()
+    U = ResidualUpdate(3, 6, 8).double()
+    got = message_passing_layer(h, M, U)
+    flat = h.reshape(-1, *shape[-2:])
+    expected = torch.stack([oracle.message_passing(g, M, U) for g in flat]).reshape(shape)
+    assert torch.allclose(got, expected, atol=1e-12)
+
+
+def test_message_passing_is_permutation_equivariant_and_differentiable():
+    torch.manual_seed(1)
+    h = torch.randn(5, 4, dtype=torch.float64, requires_grad=True)
+    M = PairMLP(4, 4, 8, 3).double()
+    U = PairMLP(4, 3, 8, 2).double()
+    order = torch.tensor([3, 0, 4, 1, 2])
+    assert torch.allclose(
+        message_passing_layer(h[order], M, U), message_passing_layer(h, M, U)[order], atol=1e-12
+    )
+    assert torch.autograd.gradcheck(lambda x: message_passing_layer(x, M, U), (h,))
+
+
+def test_message_passing_worked_example():
+    """The notebook's example: M(a, b) = a + 2b, U(h, m) = h + m / 10."""
+    h = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
+    got = message_passing_layer(h, lambda a, b: a + 2 * b, lambda x, m: x + 0.1 * m)
+    assert torch.allclose(got, torch.tensor([[1.7, 0.6], [0.4, 3.2], [1.7, 1.9]]))
+
+
+# --- the wardrobe ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wardrobe():
+    return make_wardrobe(1200, 32, seed=0)
+
+
+def test_wardrobe_is_seeded(wardrobe):
+    again = make_wardrobe(1200, 32, seed=0)
+    assert torch.equal(wardrobe.embeddings, again.embeddings)
+    assert not torch.equal(wardrobe.embeddings, make_wardrobe(1200, 32, seed=1).embeddings)
+    first = sample_outfits(wardrobe, 50, seed=3)
+    again = sample_outfits(wardrobe, 50, seed=3)
+    assert all(torch.equal(a, b) for a, b in zip(first, again, strict=True))
+
+
+def test_outfits_hold_one_item_per_category(wardrobe):
+    outfits = sample_outfits(wardrobe, 300, seed=1)
+    for outfit in outfits:
+        categories = wardrobe.categories[outfit].tolist()
+        assert len(categories) == len(set(categories)) and 3 <= len(outfit) <= 6
+    # Outfits follow their hidden style: most items share the outfit's majority style.
+    purity = [
+        float((wardrobe.styles[o] == torch.mode(wardrobe.styles[o]).values).float().mean())
+        for o in outfits
+    ]
+    assert sum(purity) / len(purity) > 0.8
+
+
+def test_negatives_break_the_rules_they_say(wardrobe):
+    outfits = sample_outfits(wardrobe, 200, seed=2)
+    for kind in ("random", "swap", "duplicate", "odd"):
+        negatives = negative_outfits(wardrobe, outfits, kind, seed=4)
+        for real, fake in zip(outfits, negatives, strict=True):
+            real_c, fake_c = wardrobe.categories[real].tolist(), wardrobe.categories[fake].tolist()
+            if kind in ("random", "swap"):
+                assert real_c == fake_c
+            if kind == "swap":
+                assert (real != fake).sum() <= 1
+            if kind == "duplicate":
+                assert len(fake) == len(real) + 1 and len(set(fake_c)) == len(real_c)
+                assert len(set(fake.tolist())) == len(fake)
+            if kind == "odd" and len(real) < 6:
+                assert len(fake) == len(real) + 1 and len(set(fake_c)) == len(fake_c)
+
+
+def test_partial_outfits_subsets_and_fitb(wardrobe):
+    outfits = sample_outfits(wardrobe, 100, seed=5)
+    partial, removed = partial_outfits(outfits, 2, seed=1)
+    for p, r in zip(partial, removed, strict=True):
+        assert len(p) >= 2 and len(r) == 2 and not set(p.tolist()) & set(r.tolist())
+    for outfit, sub in zip(outfits, sub_outfits(outfits, seed=2), strict=True):
+        assert 2 <= len(sub) <= len(outfit) and set(sub.tolist()) <= set(outfit.tolist())
+    questions, candidates, answers = fill_in_the_blank(wardrobe, outfits, seed=3)
+    for outfit, question, row, answer in zip(outfits, questions, candidates, answers, strict=True):
+        hidden = set(outfit.tolist()) - set(question.tolist())
+        assert hidden == {int(row[answer])}
+        assert len(set(wardrobe.categories[row].tolist())) == 1
+
+
+def test_roc_auc_matches_scikit_learn():
+    g = torch.Generator().manual_seed(0)
+    positive = torch.rand(300, generator=g).round(decimals=1) + 0.2
+    negative = torch.rand(250, generator=g).round(decimals=1)
+    expected = roc_auc_score([1] * 300 + [0] * 250, torch.cat([positive, negative]).numpy())
+    assert roc_auc(positive, negative) == pytest.approx(expected, abs=1e-12)
+
+
+# --- the shipped scorer ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return torch.load(CHECKPOINT, weights_only=True)
+
+
+@pytest.fixture(scope="module")
+def recipe_data(shipped):
+    return scorer_data(shipped["recipe"])
+
+
+def test_checkpoint_is_small_and_from_its_recipe(shipped, recipe_data):
+    """The shipped data hash is what the recipe's seed generates (exact, on any machine)."""
+    assert CHECKPOINT.stat().st_size < 1_000_000
+    assert shipped["data_sha256"] == data_sha256(shipped["recipe"])
+
+
+def test_checkpoint_training_starts_as_the_script_does(shipped, recipe_data):
+    """The first FINGERPRINT_STEPS steps of the build, rebuilt here, give the stored weights."""
+    early, _ = train_scorer(shipped["recipe"], max_steps=FINGERPRINT_STEPS, data=recipe_data)
+    for name, value in early.state_dict().items():
+        stored = shipped["early_state_dict"][name]
+        assert torch.allclose(value, stored, atol=1e-6), name
+
+
+def test_shipped_scorer_meets_its_goals(shipped, recipe_data):
+    """Held-out compatibility AUC >= 0.9 (as stored), FITB well above chance; order invariant."""
+    scorer, info = load_scorer()
+    assert info["metrics"]["auc_random"] >= 0.9 and info["metrics"]["fitb"] > 0.5
+    wardrobe, _, _, test = recipe_data
+    assert compatibility_auc(scorer, wardrobe, test, "random", seed=0) == pytest.approx(
+        info["metrics"]["auc_random"], abs=1e-6
+    )
+    items = wardrobe.embeddings[torch.stack([o[:3] for o in test[:50]])]
+    assert torch.allclose(scorer(items), scorer(items[:, [2, 0, 1]]), atol=1e-5)
+    assert ((scorer(items) > 0) & (scorer(items) < 1)).all()
+
+
+# --- GNN and evaluation helpers -------------------------------------------------------------------
+
+
+def test_gnn_is_equivariant_in_the_outfit_and_trains():
+    """Permuting the outfit's items does not change the k outputs; training lowers the loss."""
+    torch.manual_seed(0)
+    model = GNNCompleter(message_passing_layer, dim=6, hidden=16, k=2, layers=2).eval()
+    items = torch.randn(4, 3, 6)
+    assert torch.allclose(model(items), model(items[:, [2, 0, 1]]), atol=1e-5)
+    g = torch.Generator().manual_seed(1)
+    catalog = torch.randn(40, 6, generator=g)
+    outfits = [torch.randperm(40, generator=g)[: 2 + i % 2] for i in range(64)]
+    # A smooth rule to learn: the two items nearest the outfit's mean.
+    targets = torch.stack(
+        [torch.cdist(catalog[o].mean(0, keepdim=True), catalog)[0].argsort()[:2] for o in outfits]
+    )
+    history = train_completer(
+        model, outfits, targets, catalog, oracle.matched_rho_loss("l2"), epochs=30, lr=1e-2
+    )
+    assert history[-1] < 0.7 * history[0]
+
+
+def test_project_distinct_follows_the_relaxation_rule():
+    catalog = torch.tensor([[0.0], [1.0], [1.1], [5.0]])
+    vectors = torch.tensor([[1.0], [1.0]])
+    got = project_distinct(vectors, torch.tensor([0]), catalog, "l2", nearest_items)
+    assert got.tolist() == [1, 2]
+    got = project_distinct(vectors, torch.tensor([1]), catalog, "l1", nearest_items)
+    assert got.tolist() == [2, 0]
+
+
+def test_run_method_scores_and_refuses_bad_completions():
+    score, _, catalog = _problem(3, n_items=12)
+    outfits = [torch.tensor([0, 1]), torch.tensor([2, 3, 4])]
+    functions = {"greedy_k_step": greedy_k_step, "nearest_items": nearest_items}
+    methods = method_suite(functions, score, catalog, k=2)
+    assert set(methods) == {"greedy k-step", "random"}
+    run = run_method("k-step", methods["greedy k-step"], score, catalog, outfits, 2)
+    expected = [
+        oracle._score(score, catalog, [*o.tolist(), *oracle.k_step(score, o, catalog, 2)])
+        for o in outfits
+    ]
+    assert torch.allclose(
+        run.scores.double(), torch.tensor(expected, dtype=torch.float64), atol=1e-6
+    )
+    with pytest.raises(ValueError, match="distinct new"):
+        run_method("bad", lambda o: torch.tensor([o[0], 5]), score, catalog, outfits, 2)
+    exact = run_method(
+        "exact", lambda o: exhaustive(score, o, catalog, 2), score, catalog, outfits, 2
+    )
+    gaps = exact_gaps([run, exact], exact)
+    assert gaps["exact"] == (0.0, 1.0) and gaps["k-step"][0] >= 0
+    g = torch.Generator().manual_seed(0)
+    drawn = random_completion(torch.tensor([0, 1]), 12, 3, g)
+    assert len(set(drawn.tolist())) == 3 and not {0, 1} & set(drawn.tolist())
+
+
+def test_lipschitz_check_on_a_known_constant():
+    """S = 1 / (1 + mean |x - t|^2) on one free item: the gap never exceeds M * eps."""
+    score = TargetScore(torch.zeros(2))
+    items = [torch.tensor([[1.0, 0.0]])]
+    relaxed, projected = [torch.tensor([[0.0, 0.0]])], [torch.tensor([[0.6, 0.8]])]
+    result = lipschitz_check(score, items, relaxed, projected, torch.tensor([1.0]), p=2)
+    assert result["held"] == 1.0
+    assert 0 < result["gap"][0] <= result["M"] * 1.0

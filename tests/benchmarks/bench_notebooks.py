@@ -4,7 +4,9 @@ the solution graded by the pipeline (nbgrader autograde with hidden tests).
     .venv/bin/python -m tests.benchmarks.bench_notebooks
 
 Prints a table and writes build/bench/notebooks.json. Targets (this course's
-promise, on a 2-core machine): under 60 s to run, under 20 s to autograde.
+promise, on a 2-core machine): under 60 s to run, under 20 s to autograde;
+the two assignments that train image and graph networks have their issues'
+wider budgets (``TARGETS``).
 """
 
 import json
@@ -18,6 +20,10 @@ from autograder.log import configure_logging
 from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
 from autograder.samples import solution, write_submission
 from autograder.workspace import Workspace
+
+#: Seconds (to run top to bottom, to autograde) each assignment is promised to take.
+DEFAULT_TARGET = (60, 20)
+TARGETS = {"04_perceptual": (90, 20), "07_outfit": (120, 30)}
 
 
 def time_run(path):
@@ -65,17 +71,20 @@ def main():
                     "run_s": round(run_s, 2),
                     "autograde_s": round(autograde_s, 2),
                     "pipeline_one_student_s": round(pipeline_s, 2),
+                    "target_run_s": TARGETS.get(assignment_id, DEFAULT_TARGET)[0],
+                    "target_autograde_s": TARGETS.get(assignment_id, DEFAULT_TARGET)[1],
                 }
             )
     width = max(len("assignment"), *(len(row["assignment"]) for row in rows))
     print(
         f"{'assignment':<{width}} {'run (s)':>8} {'autograde (s)':>14}"
-        f" {'grade cmd, 1 student (s)':>25}"
+        f" {'grade cmd, 1 student (s)':>25} {'targets (s)':>12}"
     )
     for row in rows:
         print(
             f"{row['assignment']:<{width}} {row['run_s']:>8.1f} {row['autograde_s']:>14.1f}"
             f" {row['pipeline_one_student_s']:>25.1f}"
+            f" {row['target_run_s']:>6} / {row['target_autograde_s']:<3}"
         )
     out = BUILD / "bench" / "notebooks.json"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+from sklearn.metrics import roc_auc_score
 from torch import nn
 
 from course.notebook import one_thread
@@ -45,7 +46,6 @@ __all__ = [
     "compatibility_auc",
     "fitb_accuracy",
     "load_scorer",
-    "roc_auc",
     "score_outfits",
     "scorer_data",
     "train_scorer",
@@ -179,26 +179,14 @@ def score_outfits(score_fn, embeddings, outfits, batch_size=4096):
     return scores
 
 
-def roc_auc(positive_scores, negative_scores):
-    """ROC-AUC: the chance that a positive outscores a negative (ties count one half)."""
-    both = torch.cat([positive_scores, negative_scores]).double()
-    ranks = torch.empty_like(both)
-    order = both.argsort()
-    ranks[order] = torch.arange(1, len(both) + 1, dtype=torch.float64)
-    for value in both[order][1:][both[order][1:] == both[order][:-1]].unique():
-        tied = both == value
-        ranks[tied] = ranks[tied].mean()  # average ranks of ties
-    n_pos, n_neg = len(positive_scores), len(negative_scores)
-    return float((ranks[:n_pos].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
-
-
 def compatibility_auc(score_fn, wardrobe, outfits, kind="random", seed=0):
     """ROC-AUC of real outfits against outfits with items swapped in (``negative_outfits``)."""
     negatives = negative_outfits(wardrobe, outfits, kind, seed)
     with one_thread():
         positive = score_outfits(score_fn, wardrobe.embeddings, outfits)
         negative = score_outfits(score_fn, wardrobe.embeddings, negatives)
-    return roc_auc(positive, negative)
+    labels = [1] * len(positive) + [0] * len(negative)
+    return float(roc_auc_score(labels, torch.cat([positive, negative]).double().numpy()))
 
 
 def fitb_accuracy(score_fn, wardrobe, outfits, seed=0, n_candidates=4):

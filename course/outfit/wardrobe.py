@@ -28,7 +28,6 @@ discover from examples (the way OutfitTransformer learns them from Polyvore):
 Shipped to students with the notebooks.
 """
 
-import functools
 import math
 from dataclasses import dataclass
 
@@ -69,17 +68,6 @@ STYLE_SPREAD = 0.35  # an item's distance from its style's prototype, per dimens
 HUE_SPREAD = math.radians(18)  # an item's hue around its style's palette hue
 STYLE_WEIGHT = 1.2  # how strongly an outfit prefers items of its style
 COLOUR_WEIGHT = 6.0  # how strongly it prefers harmonious colours
-
-
-def _single_threaded(function):
-    """Run ``function`` on one PyTorch thread: these small tensors only wait for a second one."""
-
-    @functools.wraps(function)
-    def wrapper(*args, **kwargs):
-        with one_thread():
-            return function(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass
@@ -137,7 +125,7 @@ class Wardrobe:
         return (v.unsqueeze(-1) * (1 - s.unsqueeze(-1) * ramp)).clamp(0, 1)
 
 
-@_single_threaded
+@one_thread()  # these small tensors only wait for a second thread
 def make_wardrobe(n_items=5000, dim=32, seed=0):
     """A seeded catalogue of ``n_items`` items with ``dim``-dimensional embeddings.
 
@@ -204,7 +192,7 @@ def _affinity(wardrobe, style, base_hue):
     return -STYLE_WEIGHT * style_gap - COLOUR_WEIGHT * wardrobe.saturations * colour_gap.pow(2)
 
 
-@_single_threaded
+@one_thread()
 def sample_outfits(wardrobe, n_outfits, seed, min_size=3):
     """``n_outfits`` outfits drawn from the hidden styles: a list of int64 index tensors.
 
@@ -236,7 +224,7 @@ def sample_outfits(wardrobe, n_outfits, seed, min_size=3):
     return [row[row >= 0] for row in picks]
 
 
-@_single_threaded
+@one_thread()
 def sub_outfits(outfits, seed, min_size=2):
     """For each outfit, a random subset of at least ``min_size`` of its items (a positive too).
 
@@ -318,7 +306,7 @@ def matching_duplicates(wardrobe, table, n, g):
     return new.view(len(table), n)
 
 
-@_single_threaded
+@one_thread()
 def negative_outfits(wardrobe, outfits, kind, seed):
     """Incompatible outfits made from real ones by swapping or adding items.
 
@@ -375,7 +363,7 @@ def negative_outfits(wardrobe, outfits, kind, seed):
     return unpadded(table)
 
 
-@_single_threaded
+@one_thread()
 def partial_outfits(outfits, k, seed):
     """Each outfit with ``k`` random items taken out: ``(partial, removed)`` lists of tensors.
 
@@ -393,7 +381,7 @@ def partial_outfits(outfits, k, seed):
     return partial, removed
 
 
-@_single_threaded
+@one_thread()
 def fill_in_the_blank(wardrobe, outfits, seed, n_candidates=4):
     """Fill-in-the-blank questions: one item hidden, ``n_candidates`` of its category offered.
 

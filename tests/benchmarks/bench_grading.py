@@ -17,7 +17,6 @@ isolation on; Dask within 10% of the local pool (``dask_over_local`` <= 1.1).
 
 import argparse
 import csv
-import json
 import os
 import shutil
 import subprocess
@@ -29,10 +28,11 @@ from pathlib import Path
 from nbgrader.api import Gradebook
 
 from autograder.answers import collection
-from autograder.paths import BUILD, COURSE_PACKAGE, REPO, SOLUTIONS
+from autograder.paths import COURSE_PACKAGE, REPO, SOLUTIONS
 from autograder.samples import solution, untouched
 from autograder.sandbox import bwrap_works
 from autograder.settings import COURSE_ID
+from tests.benchmarks.results import write_result
 from tests.grading.batch import write_batch
 
 ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"
@@ -138,10 +138,7 @@ def main():
     print(f"same, --scheduler local:2  : {dask_s:7.1f} s (Dask / local pool {dask_s / ours_s:.3f})")
     print(f"nbgrader autograde (serial): {nbgrader_s:7.1f} s")
     print(f"ratio nbgrader / ours      : {result['ratio']:7.2f}   scores agree: {agree}")
-    out = BUILD / "bench" / "grading.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"written {out}")
+    write_result("grading", result)
     return 0 if agree else 1
 
 

@@ -9,7 +9,6 @@ the two assignments that train image and graph networks have their issues'
 wider budgets (``TARGETS``).
 """
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -17,9 +16,10 @@ from pathlib import Path
 from autograder.execute import errors, read, run_notebook
 from autograder.grade import grade
 from autograder.log import configure_logging
-from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
+from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
 from autograder.samples import solution, write_submission
 from autograder.workspace import Workspace
+from tests.benchmarks.results import write_result
 
 #: Seconds (to run top to bottom, to autograde) each assignment is promised to take.
 DEFAULT_TARGET = (60, 20)
@@ -86,10 +86,7 @@ def main():
             f" {row['pipeline_one_student_s']:>25.1f}"
             f" {row['target_run_s']:>6} / {row['target_autograde_s']:<3}"
         )
-    out = BUILD / "bench" / "notebooks.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2))
-    print(f"written {out}")
+    write_result("notebooks", rows)
 
 
 if __name__ == "__main__":

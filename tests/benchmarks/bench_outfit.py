@@ -33,9 +33,7 @@ beam search no worse than k-step.
 
 import argparse
 import hashlib
-import json
 import time
-from pathlib import Path
 
 import torch
 
@@ -50,10 +48,9 @@ from course.outfit.gnn import GNNCompleter, project_distinct, train_completer
 from course.outfit.scorer import load_scorer, score_outfits
 from course.outfit.wardrobe import make_wardrobe
 from course.reference import outfit as key
+from tests.benchmarks.results import BENCH, write_result
 from tests.reference.outfit_oracle import matched_rho_loss
 
-REPO = Path(__file__).resolve().parents[2]
-OUT = REPO / "build" / "bench"
 K = 2
 RHOS = ("l1", "l2", "l10", "cos")
 TEST_SEED, TRAIN_SEED, SMALL_SEED = 20, 30, 40
@@ -62,7 +59,7 @@ TEST_SEED, TRAIN_SEED, SMALL_SEED = 20, 30, 40
 def greedy_targets(scorer, outfits, catalog, tag, log):
     """Greedy k-step completions of the training outfits (the answer key's), cached on disk."""
     digest = hashlib.sha256(torch.cat(outfits).numpy().tobytes()).hexdigest()[:12]
-    cache = OUT / f"outfit_targets_{tag}_{digest}.pt"
+    cache = BENCH / f"outfit_targets_{tag}_{digest}.pt"
     if cache.is_file():
         return torch.load(cache, weights_only=True)
     start = time.perf_counter()
@@ -74,7 +71,7 @@ def greedy_targets(scorer, outfits, catalog, tag, log):
                 seconds = time.perf_counter() - start
                 log(f"  greedy targets: {number}/{len(outfits)} ({seconds:.0f} s)")
     targets = torch.stack(targets)
-    OUT.mkdir(parents=True, exist_ok=True)
+    BENCH.mkdir(parents=True, exist_ok=True)
     torch.save(targets, cache)
     return targets
 
@@ -253,10 +250,7 @@ def main(argv=None):
         f"k-step {1000 * goals['k_step_latency_s']:.1f} ms per outfit (goal < 100 ms); "
         f"beam no worse than k-step: {goals['beam_no_worse_than_k_step']}"
     )
-    OUT.mkdir(parents=True, exist_ok=True)
-    out = OUT / "outfit.json"
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(REPO)}")
+    write_result("outfit", result)
 
 
 if __name__ == "__main__":

@@ -25,9 +25,7 @@ largest difference from surprise off the diagonal, where the two
 conventions agree, over both of ours; goal 1e-6 or less).
 """
 
-import json
 import time
-from pathlib import Path
 
 import torch
 from surprise.similarities import pearson
@@ -35,10 +33,9 @@ from surprise.similarities import pearson
 from course.collaborative.ratings import synthetic_movielens
 from course.notebook import one_thread
 from course.reference.collaborative import pearson_user_similarity, pearson_user_similarity_fast
+from tests.benchmarks.results import write_result
 from tests.benchmarks.timing import best_time
 from tests.reference.surprise_oracle import surprise_matrix, surprise_trainset
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def compare_with_surprise(n_users=943, n_items=1682, n_ratings=100_000, seed=0, repeats=10):
@@ -94,10 +91,7 @@ def main():
         f"max |difference| = {result['max_abs_diff']:.2e} (goal <= 1e-6); "
         f"fast == plain bit for bit: {result['fast_equals_plain']}"
     )
-    out = REPO / "build" / "bench" / "pearson.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(REPO)}")
+    write_result("pearson", result)
 
 
 if __name__ == "__main__":

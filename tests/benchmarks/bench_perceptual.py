@@ -18,16 +18,12 @@ and prints, with the goals of the quality test:
 Writes build/bench/perceptual.json.
 """
 
-import json
-from pathlib import Path
-
 import torch
 
 from course.perceptual import RECIPE, RandomVGG
 from course.reference.perceptual import content_loss
+from tests.benchmarks.results import write_result
 from tests.reference.test_perceptual import run_recipe, style_ratio
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 def measure():
@@ -79,10 +75,7 @@ def main():
     print(f"{'stage':<20} {'wall s':>8} {'cpu s':>8}")
     for name, stage in result["stages"].items():
         print(f"{name:<20} {stage['wall_s']:>8.1f} {stage['cpu_s']:>8.1f}")
-    out = REPO / "build" / "bench" / "perceptual.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(REPO)}")
+    write_result("perceptual", result)
 
 
 if __name__ == "__main__":

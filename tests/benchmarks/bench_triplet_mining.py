@@ -21,12 +21,11 @@ over sizes of (our time / their time) for mining (the four kinds together), and
 ``ratio_batch_hard`` for the loss. Goal: ``ratio`` <= 0.1 with identical triplets.
 """
 
-import json
 import statistics
-from pathlib import Path
 
 from course.notebook import one_thread
 from course.reference.triplet import batch_hard_triplet_loss, mine_triplets
+from tests.benchmarks.results import write_result
 from tests.benchmarks.timing import best_time
 from tests.reference.pml_oracle import (
     KINDS,
@@ -36,7 +35,6 @@ from tests.reference.pml_oracle import (
     pml_miner,
 )
 
-REPO = Path(__file__).resolve().parents[2]
 SIZES = (64, 128, 256, 512, 1024)
 PER_CLASS = 4
 DIM = 64
@@ -105,8 +103,6 @@ def main():
     ratio_bh = statistics.median(r["batch_hard_ratio"] for r in rows)
     print(f"\nmedian ratio ours / pml, mining (4 kinds): {ratio:.3f} (goal <= 0.1)")
     print(f"median ratio ours / pml, batch-hard loss forward + backward: {ratio_bh:.3f}")
-    out = REPO / "build" / "bench" / "triplet_mining.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = {
         "batch": f"N / {PER_CLASS} classes x {PER_CLASS} embeddings, D = {DIM}, unit length",
         "sizes": list(SIZES),
@@ -118,8 +114,7 @@ def main():
         "identical": all(r["identical"] for r in rows),
         "rows": rows,
     }
-    out.write_text(json.dumps(result, indent=2))
-    print(f"wrote {out.relative_to(REPO)}")
+    write_result("triplet_mining", result)
 
 
 if __name__ == "__main__":

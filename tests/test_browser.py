@@ -88,6 +88,9 @@ def lab():
             f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={REPO}",
             "--LabApp.expose_app_in_browser=True",
+            # A workspace of its own: tabs left open by an earlier run would be restored,
+            # and the commands below act on whichever notebook is current.
+            f"--LabApp.workspaces_dir={HERE / 'workspaces'}",
         ],
         cwd=REPO / "autograder",
         env=env,

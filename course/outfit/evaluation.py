@@ -25,6 +25,7 @@ __all__ = [
     "exact_gaps",
     "lipschitz_check",
     "method_suite",
+    "neighbour_scores",
     "random_completion",
     "run_method",
 ]
@@ -167,6 +168,25 @@ def exact_gaps(runs, exact):
         gap = exact.scores - run.scores
         gaps[run.name] = (float(gap.median()), float((gap <= 1e-6).double().mean()))
     return gaps
+
+
+def neighbour_scores(score_fn, catalog, outfits, completions, rho, nearest_items):
+    """S of each outfit completed one step off: every added item moved to its nearest other item.
+
+    Each item of ``completions[i]`` is replaced by its nearest catalogue item
+    under ``rho`` (``nearest_items``) that is not in the outfit, not one of the
+    items replaced and not taken already (the rule of ``project_distinct``).
+    A completer that never calls the scorer, such as the GNN, lands next to
+    the items it was trained on rather than on them: applied to greedy
+    k-step's completions, this shows what landing one item off costs.
+    Returns a float tensor (len(outfits),).
+    """
+    filled = []
+    for outfit, added in zip(outfits, completions, strict=True):
+        taken = torch.cat([outfit, added])
+        moved = project_distinct(catalog[added], taken, catalog, rho, nearest_items)
+        filled.append(torch.cat([outfit, moved]))
+    return score_outfits(score_fn, catalog, filled)
 
 
 class LastInput:

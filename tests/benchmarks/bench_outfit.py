@@ -13,7 +13,11 @@ outfits) with k = 2 items taken out. Every method is the answer key's:
   k-step solutions of 3,000 other partial outfits with the rho loss (best
   pairing of slots and targets); the same GNN trained on the items the real
   outfits had (the thesis's point about training data);
-* random completion, and the original outfits' scores as the baseline.
+* random completion, and the original outfits' scores as the baseline;
+* the neighbour ceiling: greedy k-step's picks each moved to the nearest
+  *other* catalogue item under rho (not in the outfit, distinct). A completer
+  that never calls the scorer (the GNN) picks items near its targets, not the
+  targets themselves; how much one item off costs bounds what it can reach.
 
 Latency is per outfit, on one thread: ``latency_s`` is the median over 50
 outfits of the best of 3 calls (the methods take turns on each outfit, so
@@ -26,7 +30,9 @@ greedy targets are cached in ``build/bench/outfit_targets_*.pt``.
 
 Writes ``build/bench/outfit.json``: for each method ``median_score`` and
 ``latency_s``; ``exact_gap`` (median gap, share at the optimum) on the small
-catalogue; and the goals: the GNN's median score >= 99% of greedy k-step's at
+catalogue; ``neighbour_ceiling_ratio`` per rho (median score over k-step's) and
+``gnn_share_of_k_step_items`` (the GNN's items that k-step picked too);
+and the goals: the GNN's median score >= 99% of greedy k-step's at
 a latency at least 100 times lower; greedy k-step under 0.1 s per outfit;
 beam search no worse than k-step.
 """
@@ -42,6 +48,7 @@ from course.outfit.evaluation import (
     completion_outfits,
     exact_gaps,
     method_suite,
+    neighbour_scores,
     run_method,
 )
 from course.outfit.gnn import GNNCompleter, project_distinct, train_completer
@@ -84,6 +91,13 @@ def train_gnn(outfits, targets, catalog, rho, epochs):
         model, outfits, targets, catalog, matched_rho_loss(rho), epochs, batch_size=64
     )
     return model, history
+
+
+def same_items(run, reference):
+    """The share of ``run``'s added items that ``reference`` added too (same outfits)."""
+    pairs = zip(run.completions, reference.completions, strict=True)
+    shared = sum(len(set(a.tolist()) & set(b.tolist())) for a, b in pairs)
+    return shared / sum(len(a) for a in run.completions)
 
 
 def best_latencies(methods, outfits, repeats=3):
@@ -182,6 +196,16 @@ def experiment(
     beams = [run for name, run in by_name.items() if name.startswith("beam")]
     k_step_latency = latency["greedy k-step"]
     gnn_latency = [latency[f"GNN, rho = {rho}"] for rho in RHOS]
+    with one_thread():
+        ceiling = {
+            rho: float(
+                neighbour_scores(
+                    scorer, catalog, test, k_step.completions, rho, key.nearest_items
+                ).median()
+            )
+            / k_step.median_score
+            for rho in RHOS
+        }
     return {
         "catalogue_items": len(catalog),
         "outfits": n_outfits,
@@ -209,6 +233,10 @@ def experiment(
             },
         },
         "gnn_training": training,
+        "neighbour_ceiling_ratio": ceiling,
+        "gnn_share_of_k_step_items": {
+            rho: same_items(by_name[f"GNN, rho = {rho}"], k_step) for rho in RHOS
+        },
         "goals": {
             "gnn_score_ratio_min": min(r.median_score for r in gnn) / k_step.median_score,
             "gnn_speedup_min": min(k_step_latency / t for t in gnn_latency),
@@ -243,6 +271,10 @@ def main(argv=None):
         print(
             f"{name:<42}{row['median_score']:>10.4f}{1000 * row['latency_s']:>9.2f} ms{gap:>14.4f}"
         )
+    ceiling = ", ".join(f"{rho} {r:.4f}" for rho, r in result["neighbour_ceiling_ratio"].items())
+    print(f"k-step's picks moved to their nearest other item, median S / k-step's: {ceiling}")
+    shares = ", ".join(f"{rho} {r:.1%}" for rho, r in result["gnn_share_of_k_step_items"].items())
+    print(f"share of the GNN's items that greedy k-step picked too: {shares}")
     goals = result["goals"]
     print(
         f"GNN / k-step score: at least {goals['gnn_score_ratio_min']:.4f} (goal >= 0.99), "

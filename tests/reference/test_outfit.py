@@ -20,6 +20,7 @@ from course.outfit.evaluation import (
     exact_gaps,
     lipschitz_check,
     method_suite,
+    neighbour_scores,
     random_completion,
     run_method,
 )
@@ -481,6 +482,18 @@ def test_run_method_scores_and_refuses_bad_completions():
     g = torch.Generator().manual_seed(0)
     drawn = random_completion(torch.tensor([0, 1]), 12, 3, g)
     assert len(set(drawn.tolist())) == 3 and not {0, 1} & set(drawn.tolist())
+
+
+def test_neighbour_scores_move_each_added_item_to_its_nearest_other_item():
+    """Points on a line; S = the sum of the outfit's coordinates shows which items were used."""
+    catalog = torch.tensor([[0.0], [1.0], [2.0], [5.0], [6.0], [9.0]])
+    outfits = [torch.tensor([0]), torch.tensor([0])]
+    completions = [torch.tensor([3]), torch.tensor([3, 4])]
+    # 5 -> 6 (item 4). Then 5 -> 2 (items 3 and 4 excluded), 6 -> 9 (2 taken): 0 + 2 + 9.
+    scores = neighbour_scores(
+        lambda x: x.sum(dim=(1, 2)), catalog, outfits, completions, "l1", nearest_items
+    )
+    assert scores.tolist() == [6.0, 11.0]
 
 
 def test_lipschitz_check_on_a_known_constant():

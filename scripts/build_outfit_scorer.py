@@ -33,8 +33,10 @@ from course.outfit.scorer import CHECKPOINT, SCORER_RECIPE, scorer_data, train_s
 FINGERPRINT_STEPS = 30
 #: How far ``--check`` lets a rebuild's held-out metrics drift from the shipped ones. On
 #: the CPU that built the checkpoint a rebuild is bit-identical; on another one, last-bit
-#: differences of the math kernels grow over thousands of optimizer steps.
-METRIC_TOLERANCE = 0.005
+#: differences of the math kernels grow over thousands of optimizer steps (seen on an AVX2
+#: machine: the same data, weights up to 0.71 apart, the AUCs within 0.001 and the
+#: fill-in-the-blank accuracy 0.014 lower).
+METRIC_TOLERANCE = 0.02
 
 
 def data_sha256(recipe=SCORER_RECIPE):

@@ -39,36 +39,42 @@ FINGERPRINT_STEPS = 30
 METRIC_TOLERANCE = 0.02
 
 
-def data_sha256(recipe=SCORER_RECIPE):
-    """SHA-256 of the integer part of the recipe's data: training table, labels, test outfits.
+def data_sha256(data):
+    """SHA-256 of the integer part of a recipe's data: training table, labels, test outfits.
+
+    ``data`` is what ``scorer_data(recipe)`` returns.
 
     Exact on any CPU. The item embeddings are not in it: torch's vectorized
     math differs in the last bits from one CPU to another (AVX2 against
     AVX-512, say), so they are checked by :func:`embedding_moments` instead.
     """
-    _, table, labels, test = scorer_data(recipe)
+    _, table, labels, test = data
     digest = hashlib.sha256()
     for tensor in (table, labels, torch.cat(test)):
         digest.update(tensor.contiguous().numpy().tobytes())
     return digest.hexdigest()
 
 
-def embedding_moments(recipe=SCORER_RECIPE):
+def embedding_moments(data):
     """Float64 (3,): the sum, the sum of squares and the sum of magnitudes of the embeddings.
+
+    ``data`` is what ``scorer_data(recipe)`` returns.
 
     Compared with a relative tolerance of 1e-6: last-bit differences between
     CPUs pass, another wardrobe (another seed or generator) does not.
     """
-    embeddings = scorer_data(recipe)[0].embeddings.double()
+    embeddings = data[0].embeddings.double()
     return torch.stack([embeddings.sum(), embeddings.square().sum(), embeddings.abs().sum()])
 
 
 def build(recipe=SCORER_RECIPE, log=print):
     """Train from the recipe; return the checkpoint as a dict (see the module docstring)."""
     start = time.perf_counter()
-    early, _ = train_scorer(recipe, max_steps=FINGERPRINT_STEPS)
+    data = scorer_data(recipe)
+    early, _ = train_scorer(recipe, max_steps=FINGERPRINT_STEPS, data=data)
     scorer, metrics = train_scorer(
         recipe,
+        data=data,
         progress=lambda epoch, loss: log(
             f"epoch {epoch + 1}: loss {loss:.4f} ({time.perf_counter() - start:.0f} s)"
         ),
@@ -78,8 +84,8 @@ def build(recipe=SCORER_RECIPE, log=print):
         "config": scorer.config,
         "recipe": recipe,
         "metrics": metrics,
-        "data_sha256": data_sha256(recipe),
-        "embedding_moments": embedding_moments(recipe),
+        "data_sha256": data_sha256(data),
+        "embedding_moments": embedding_moments(data),
         "early_state_dict": early.state_dict(),
     }
 

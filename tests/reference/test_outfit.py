@@ -386,10 +386,12 @@ def test_checkpoint_is_small_and_from_its_recipe(shipped, recipe_data):
     differ by more than 1 %.)
     """
     assert CHECKPOINT.stat().st_size < 1_000_000
-    assert shipped["data_sha256"] == data_sha256(shipped["recipe"])
-    moments = embedding_moments(shipped["recipe"])
+    assert shipped["data_sha256"] == data_sha256(recipe_data)
+    moments = embedding_moments(recipe_data)
     assert torch.allclose(moments, shipped["embedding_moments"], rtol=1e-6, atol=0)
-    other = embedding_moments({**shipped["recipe"], "seed": shipped["recipe"]["seed"] + 1})
+    other = embedding_moments(
+        scorer_data({**shipped["recipe"], "seed": shipped["recipe"]["seed"] + 1})
+    )
     assert not torch.allclose(other, shipped["embedding_moments"], rtol=1e-2, atol=0)
 
 

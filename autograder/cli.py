@@ -13,14 +13,23 @@ def _parser():
         prog="python -m autograder",
         description="Release, grade and bundle the course's assignments (through nbgrader).",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's own log")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="show nbgrader's own log (grade: every worker's log kept in OUT/logs/)",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     release = commands.add_parser("release", help="generate notebooks/ from solutions/")
     release.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
 
     grade = commands.add_parser("grade", help="autograde a folder of submissions")
-    grade.add_argument("submissions", help="folder of <student_id>/<assignment_id>/<nb>.ipynb")
+    grade.add_argument(
+        "submissions",
+        help="folder of <student_id>/<assignment_id>/<nb>.ipynb, a zip of one, or an LMS "
+        "download (Blackboard, Canvas, Moodle; zip or folder, with --assignment)",
+    )
     grade.add_argument("--out", required=True, help="folder for grades, scores and feedback")
     grade.add_argument("--assignment", help="grade only this assignment id")
     grade.add_argument(
@@ -93,6 +102,7 @@ def main(argv=None):
                 db_url=args.db_url,
                 show_hidden_tests=args.show_hidden_tests,
                 scheduler=args.scheduler,
+                verbose=args.verbose,
             )
             print(result.summary())
             print(f"grades: {result.out / 'grades.csv'}; report: {result.out / 'report'}")

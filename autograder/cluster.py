@@ -13,8 +13,10 @@ the grading wrote (feedback pages, graded notebooks); the parent alone
 writes them, the gradebook and the tables.
 
 Faults: a worker that dies in a task has the task rerun elsewhere by the
-scheduler; a submission that kills ``allowed-failures`` workers (Dask's
-setting, 3 by default) gets zero with that reason.
+scheduler; a task that was on ``allowed-failures`` + 1 workers that died
+(Dask's setting, 3 by default) is graded once more, alone, after the rest of
+the class (it may only have been waiting beside the submission that killed
+them); if it kills its worker again, it gets zero with that reason.
 """
 
 import atexit
@@ -53,6 +55,7 @@ class RemoteTask:
     limits: Limits
     sandbox: bool | None  # None: wherever the worker's bubblewrap works
     show_hidden_tests: bool
+    verbose: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ def grade_remotely(task):
             font_cache=str(setup.font_cache),
             template_cache=str(setup.template_cache),
             show_hidden_tests=task.show_hidden_tests,
+            verbose=task.verbose,
         )
         item = grade_job(job, setup.context)
         files = {
@@ -193,17 +197,32 @@ class DaskPool:
             limits=job.limits,
             sandbox=self.sandbox,
             show_hidden_tests=job.show_hidden_tests,
+            verbose=job.verbose,
         )
 
     def run(self, jobs):
-        """Yield ``(job, SubmissionResult)`` as tasks finish; files land under the job's OUT."""
+        """Yield ``(job, SubmissionResult)`` as tasks finish; the files grading wrote land in
+        each job's ``out`` folder here.
+
+        A task that died with its worker may only have been waiting on the worker that a
+        killer submission took down: every such task is graded again, alone, at the end, so
+        that only a submission that kills its worker again gets its zero.
+        """
+        fingerprints = {a: release_fingerprint(a) for a in {job.assignment_id for job in jobs}}
+        suspects = []
+        yield from self._gather(jobs, fingerprints, suspects)
+        for job in suspects:
+            log.info("%s/%s: grading it again, alone", job.student_id, job.assignment_id)
+            yield from self._gather([job], fingerprints, None)
+
+    def _gather(self, jobs, fingerprints, suspects):
+        """Submit ``jobs``, yield their results; killed ones go to ``suspects`` (if a list)."""
         from distributed import as_completed
         from distributed.client import FutureCancelledError
         from distributed.comm import CommClosedError
 
         from autograder.pool import failed_result
 
-        fingerprints = {a: release_fingerprint(a) for a in {job.assignment_id for job in jobs}}
         futures = {}
         for job in jobs:
             future = self.client.submit(
@@ -224,6 +243,9 @@ class DaskPool:
                     lost = f"lost the Dask scheduler at {self.address}: {error}"
                     raise SchedulerLost(lost) from error
                 except Exception as error:  # KilledWorker, or a grader bug on the worker
+                    if suspects is not None and type(error).__name__ == "KilledWorker":
+                        suspects.append(job)
+                        continue
                     why = _remote_failure(error)
                     log.warning("%s/%s: %s", job.student_id, job.assignment_id, why)
                     yield job, failed_result(job, why)

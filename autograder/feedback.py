@@ -7,6 +7,9 @@
   test still shows its message (what was called, what was expected, what came
   back, the hint) and the lines of the student's own code it went through.
   ``grade --show-hidden-tests`` keeps everything, as plain nbgrader does.
+  ``autograder.settings`` puts it in nbgrader's feedback chain, so the
+  Formgrader's feedback leaves the hidden tests out too.
+* :func:`failure_page` is the page of a notebook that could not be graded.
 * :class:`FeedbackExporter` gives nbconvert's Jinja environment a bytecode
   cache in a folder shared by the workers of one ``grade`` run: the first
   page compiles the templates, the others load them (nbgrader would compile
@@ -14,20 +17,20 @@
   pages themselves are unchanged.
 """
 
+import html
 import re
 
 from jinja2 import FileSystemBytecodeCache
 from nbconvert.exporters import HTMLExporter
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader import utils
-from nbgrader.preprocessors import GetGrades, NbGraderPreprocessor
+from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
-__all__ = ["FeedbackExporter", "HideHiddenTests", "feedback_config"]
+from autograder.rebuild import HOOKS_CELL_ID
 
-#: The id of the cell ``autograder.rebuild`` adds after the set-up cell.
-HOOKS_CELL_ID = "grader-hooks"
+__all__ = ["FeedbackExporter", "HideHiddenTests", "failure_page", "feedback_config"]
+
 HIDDEN_NOTE = "# (hidden tests: not shown in feedback; their messages are in the output below)"
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -88,19 +91,28 @@ class FeedbackExporter(HTMLExporter):
         return environment
 
 
-def feedback_config(cache_dir, show_hidden_tests=False):
-    """nbgrader config for the feedback pages of one ``grade`` run.
-
-    ``cache_dir`` holds the compiled templates ('' for no cache); unless
-    ``show_hidden_tests``, the pages leave the hidden tests' code out.
-    """
+def feedback_config(cache_dir):
+    """nbgrader config for the feedback pages of one ``grade`` run: ``cache_dir`` holds the
+    compiled templates ('' for no cache). Which cells a page shows is ``autograder.settings``'."""
     config = Config()
     config.GenerateFeedback.exporter_class = FeedbackExporter
     config.FeedbackExporter.bytecode_cache_dir = str(cache_dir)
-    if not show_hidden_tests:
-        config.GenerateFeedback.preprocessors = [
-            GetGrades,
-            HideHiddenTests,
-            CSSHTMLHeaderPreprocessor,
-        ]
     return config
+
+
+def failure_page(student_id, assignment_id, notebook_id, reason, cells):
+    """A feedback page for a notebook that could not be graded: every test at 0."""
+    rows = "".join(
+        f"<tr><td>{html.escape(grade_id)}</td><td>0 / {points:g}</td></tr>"
+        for grade_id, points in cells
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(notebook_id)}: not graded</title></head><body>"
+        f"<h1>{html.escape(assignment_id)} / {html.escape(notebook_id)}.ipynb</h1>"
+        f"<p>Student: {html.escape(student_id)}</p>"
+        f"<p><strong>This notebook could not be graded:</strong> {html.escape(reason)}.</p>"
+        "<p>Every test below scores zero. Fix the problem and resubmit, "
+        "or ask your instructor.</p>"
+        f"<table><tr><th>test</th><th>score</th></tr>{rows}</table></body></html>"
+    )

@@ -19,9 +19,9 @@ import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
+from autograder.feedback import failure_page
 from autograder.log import log
 from autograder.records import Status, SubmissionResult
-from autograder.worker import failure_page
 
 
 def worker_context():
@@ -107,13 +107,17 @@ def failed_result(job, reason):
 
 
 def grade_job(job, context, running=None):
-    """Grade ``job`` in a worker process; a failure becomes zeros with the reason, never a loss."""
+    """Grade ``job`` in a worker process; a failure becomes zeros with the reason, never a loss.
+
+    The worker's log (nbgrader's, with ``job.verbose``) is kept in ``OUT/logs/`` when the
+    submission failed, or always with ``job.verbose``.
+    """
     item, reason = _run_worker(job, context, running)
     if item is None:
         log.warning("%s/%s: %s", job.student_id, job.assignment_id, reason)
         item = failed_result(job, reason)
-    if any(record.status == Status.FAILED for record in item.notebooks):
-        # keep nbgrader's own account of what went wrong next to the grades
+    if job.verbose or any(record.status == Status.FAILED for record in item.notebooks):
+        # keep nbgrader's own account of what went wrong (or of everything) next to the grades
         logs = Path(job.out) / "logs"
         logs.mkdir(exist_ok=True)
         shutil.copyfile(

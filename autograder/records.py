@@ -39,7 +39,7 @@ class Job:
     student_id: str
     assignment_id: str
     submission: str  # the student's folder: <notebook>.ipynb files
-    out: str  # the class's output folder (feedback, autograded copies)
+    out: str  # where grading writes the job's files (feedback/, autograded/, logs/ as in OUT)
     notebooks: dict  # {notebook_id: [[grade_id, points], ...]} in notebook order
     template: str  # the template workspace to copy
     result: str  # where the worker writes its SubmissionResult
@@ -93,6 +93,7 @@ class SubmissionResult:
     assignment_id: str
     notebooks: list  # [NotebookRecord], one per notebook of the assignment
     seconds: float = 0.0
+    sandboxed: bool = False  # whether its kernels ran in the jail (where it was graded)
 
     def to_json(self):
         return json.dumps(dataclasses.asdict(self), indent=1)

@@ -1,5 +1,8 @@
 """``release``: generate every student notebook in ``notebooks/`` from ``solutions/``.
 
+nbgrader's ``generate_assignment`` makes the student version (solutions and
+hidden tests out); in this course it first drops the lecturer's speaker
+notes (:class:`DropSpeakerNotes`): they are for the lecture, not the kit.
 Also the release's fingerprint, which grading machines compare before they grade.
 """
 
@@ -8,9 +11,24 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from nbgrader.preprocessors import NbGraderPreprocessor
+
 from autograder.log import log
 from autograder.paths import COURSE_PACKAGE, NOTEBOOKS, REPO, SOLUTIONS, assignment_ids
 from autograder.workspace import Workspace
+
+
+def is_speaker_note(cell):
+    """True for a cell the lecture shows as speaker notes (``slideshow.slide_type`` "notes")."""
+    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
+
+
+class DropSpeakerNotes(NbGraderPreprocessor):
+    """The first step of ``generate_assignment`` here: the lecturer's notes stay in the lecture."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [cell for cell in nb.cells if not is_speaker_note(cell)]
+        return nb, resources
 
 
 def release(assignments=None, dest=NOTEBOOKS):

@@ -7,9 +7,12 @@ exhausts its worker harms no one else. The worker
 
 1. copies the template workspace (gradebook, source and release) into its own
    temporary folder: no two workers ever share a gradebook file;
-2. rebuilds each submitted notebook from the release (``autograder.rebuild``);
-3. runs nbgrader's ``autograde`` with the kernel in the sandbox
-   (``autograder.sandbox``), then ``generate_feedback``;
+2. puts each submitted notebook where nbgrader expects it (a readable
+   notebook, under its name);
+3. runs nbgrader's ``autograde`` and ``generate_feedback`` with the course's
+   chain (``autograder.settings``): the notebook rebuilt from the release
+   and scanned (``autograder.rebuild``), its kernel jailed
+   (``autograder.sandbox``), the hidden tests left out of the feedback;
 4. writes a :class:`~autograder.records.SubmissionResult` (scores, reasons,
    flags) to the result file named in the :class:`~autograder.records.Job`,
    and the feedback pages and graded notebooks under the output folder.
@@ -17,7 +20,6 @@ exhausts its worker harms no one else. The worker
 The parent merges the results into the class's gradebook.
 """
 
-import html
 import os
 import shutil
 import sys
@@ -29,36 +31,13 @@ import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 from traitlets.config import Config
 
-from autograder.feedback import feedback_config
+from autograder.feedback import failure_page, feedback_config
 from autograder.log import configure_logging
-from autograder.rebuild import rebuild
+from autograder.rebuild import flags_and_notes
 from autograder.records import Job, NotebookRecord, Status, SubmissionResult
-from autograder.sandbox import (
-    install_kernelspec,
-    kernel_argv,
-    open_to_jail,
-    process_group_limit,
-    warn_once_without_sandbox,
-)
+from autograder.sandbox import open_to_jail, warn_once_without_sandbox
+from autograder.settings import apply_grading
 from autograder.workspace import Workspace
-
-
-def failure_page(student_id, assignment_id, notebook_id, reason, cells):
-    """A feedback page for a notebook that could not be graded: every test at 0."""
-    rows = "".join(
-        f"<tr><td>{html.escape(grade_id)}</td><td>0 / {points:g}</td></tr>"
-        for grade_id, points in cells
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>{html.escape(notebook_id)}: not graded</title></head><body>"
-        f"<h1>{html.escape(assignment_id)} / {html.escape(notebook_id)}.ipynb</h1>"
-        f"<p>Student: {html.escape(student_id)}</p>"
-        f"<p><strong>This notebook could not be graded:</strong> {html.escape(reason)}.</p>"
-        "<p>Every test below scores zero. Fix the problem and resubmit, "
-        "or ask your instructor.</p>"
-        f"<table><tr><th>test</th><th>score</th></tr>{rows}</table></body></html>"
-    )
 
 
 def _find_notebook(folder, name, expected):
@@ -94,57 +73,33 @@ def _read_submission(path, record):
     return notebook
 
 
-def _sandbox_config(root, notebook_dir, limits, sandbox, private, font_cache):
-    """Point Jupyter at a jailed ``python3`` kernel for this submission."""
-    ipc = private / "ipc"
-    ipc.mkdir()
-    os.chmod(private, 0o755)
-    os.chmod(ipc, 0o777)
-    matplotlib_dir = None
-    if font_cache is not None and Path(font_cache).is_dir():
-        matplotlib_dir = private / "matplotlib"
-        shutil.copytree(font_cache, matplotlib_dir)
-        open_to_jail(matplotlib_dir, writable=[matplotlib_dir])
-    argv = kernel_argv(notebook_dir, [root / "course"], ipc, limits, sandbox, matplotlib_dir)
-    install_kernelspec(private / "jupyter", argv)
-    os.environ["JUPYTER_PATH"] = str(private / "jupyter")
-    os.environ["JUPYTER_RUNTIME_DIR"] = str(ipc)
-    config = Config()
-    config.KernelManager.transport = "ipc"
-    config.KernelManager.ip = str(ipc / "kernel")
-    config.Execute.timeout = limits.cell_timeout_s
-    # A cell over its time limit is interrupted (its test fails) and grading
-    # goes on with the next cell, instead of the whole notebook failing.
-    config.Execute.interrupt_on_timeout = True
-    config.LimitOutput.max_lines = limits.output_lines
-    config.LimitOutput.max_traceback = 100
+def grading_config(job):
+    """nbgrader config of one job: the course's grading chain under the job's limits."""
+    config = apply_grading(Config(), job.limits, job.sandbox, job.show_hidden_tests)
+    config.JailedKernelManager.font_cache = job.font_cache
+    config.merge(feedback_config(job.template_cache))
     return config
 
 
 def grade_one(job):
     """Grade the submission described by the :class:`Job` ``job``; return its result."""
     started = time.perf_counter()
-    limits = job.limits
     if not job.sandbox:
         warn_once_without_sandbox()
     private = Path(tempfile.mkdtemp(prefix="grade-one-"))
     try:
-        with process_group_limit(limits.processes):
-            root = private / "workspace"
-            notebook_dir = root / "autograded" / job.student_id / job.assignment_id
-            extra = _sandbox_config(
-                root, notebook_dir, limits, job.sandbox, private, job.font_cache or None
-            )
-            extra.merge(feedback_config(job.template_cache, job.show_hidden_tests))
-            workspace = Workspace(root, template=Path(job.template), extra_config=extra)
-            os.chmod(root, 0o755)
-            open_to_jail(root / "course")
-            result = _grade(workspace, job)
+        root = private / "workspace"
+        workspace = Workspace(root, template=Path(job.template), extra_config=grading_config(job))
+        for folder in (private, root):
+            os.chmod(folder, 0o755)
+        open_to_jail(root / "course")
+        result = _grade(workspace, job)
     finally:
         # AUTOGRADER_KEEP=1 keeps the private workspace, to debug one submission.
         if not os.environ.get("AUTOGRADER_KEEP"):
             shutil.rmtree(private, ignore_errors=True)
     result.seconds = round(time.perf_counter() - started, 3)
+    result.sandboxed = bool(job.sandbox)
     return result
 
 
@@ -159,7 +114,6 @@ def _why_nbgrader_failed(result):
 
 def _grade(workspace, job):
     student_id, assignment_id = job.student_id, job.assignment_id
-    released = workspace.path("release", ".", assignment_id)
     submitted = workspace.path("submitted", student_id, assignment_id)
     submitted.mkdir(parents=True)
     records = {}
@@ -167,12 +121,8 @@ def _grade(workspace, job):
         record = records[name] = NotebookRecord(name)
         path, renamed = _find_notebook(Path(job.submission), name, set(job.notebooks))
         record.notes += [renamed] if renamed else []
-        notebook = _read_submission(path, record)
-        if notebook is not None:
-            skeleton = nbformat.read(released / f"{name}.ipynb", as_version=4)
-            graded, record.flags, notes = rebuild(skeleton, notebook)
-            record.notes += notes
-            nbformat.write(graded, submitted / f"{name}.ipynb")
+        if _read_submission(path, record) is not None:
+            shutil.copyfile(path, submitted / f"{name}.ipynb")
 
     def runnable():
         return [r for r in records.values() if r.status == Status.GRADED]
@@ -183,8 +133,12 @@ def _grade(workspace, job):
             print(result.get("log", ""), result.get("error", ""), file=sys.stderr)
         autograded = workspace.path("autograded", student_id, assignment_id)
         for record in runnable():
-            if not (autograded / f"{record.notebook_id}.ipynb").is_file():
+            graded = autograded / f"{record.notebook_id}.ipynb"
+            if not graded.is_file():
                 record.status, record.reason = Status.FAILED, _why_nbgrader_failed(result)
+                continue
+            record.flags, notes = flags_and_notes(nbformat.read(graded, as_version=4))
+            record.notes += notes
         if runnable():
             workspace.api.generate_feedback(assignment_id, student_id, force=True)
 

@@ -15,7 +15,12 @@ and pytest collects, for that assignment's answer collection
 * ``test_right_answer_keeps_the_exercise_marks[<answer>]``: a correct variant, the
   plain answers among them, keeps full marks (a plain answer may lose only
   its exercise's ``test_<name>_errors``);
-* the collection has, per exercise, three mistakes and a plain answer.
+* the collection has, per exercise, three mistakes and a plain answer;
+* ``attack``: a wrong answer to every exercise, plus a cell per name the
+  set-up cell binds (found by running it) or the tests rely on, rebinding it
+  to a do-nothing function, scores exactly what the same wrong answers score
+  without the rebinding cells (``attack_control``), and each of those cells
+  is flagged: generated from the release, so a new topic is covered as is.
 
 Answers are packed several to a submission (``tests.grading.batch.pack``),
 so that a collection of sixty answers costs about fifteen kernels.
@@ -24,11 +29,44 @@ so that a collection of sixty answers costs about fifteen kernels.
 from dataclasses import dataclass
 from typing import ClassVar
 
+import nbformat
 import pytest
 
 from autograder.answers import collection
+from autograder.rebuild import protected_in
 from autograder.samples import solution, untouched
 from tests.grading.batch import grade_batch, pack
+from tests.grading.release_names import exercises, names_bound_by_setup, source_tests
+
+#: A wrong answer to any exercise: it gives back its first argument.
+WRONG = "def {name}(*args, **kwargs):\n    return args[0] if args else None\n"
+#: The rebinding a student would try: make a check do nothing.
+REBIND = "{name} = lambda *args, **kwargs: None"
+
+
+def attack_names(assignment_id):
+    """What an attack rebinds: every name the set-up binds, and what the tests rely on."""
+    released = untouched(assignment_id, collection(assignment_id).notebook_id)
+    protected = protected_in(released, source_tests(assignment_id)).names
+    return sorted(names_bound_by_setup()[assignment_id] | protected)
+
+
+def attack_submissions(assignment_id, notebook_id):
+    """``{"attack_control": wrong answers, "attack": the same + a rebinding cell per name}``."""
+    own = exercises(assignment_id)
+    wrong = {name: WRONG.format(name=name) for name in own}
+    control = solution(assignment_id, notebook_id, wrong)
+    attack = solution(assignment_id, notebook_id, wrong)
+    first = next(
+        i
+        for i, cell in enumerate(attack.cells)
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == own[0]
+    )
+    rebinding = [
+        nbformat.v4.new_code_cell(REBIND.format(name=name)) for name in attack_names(assignment_id)
+    ]
+    attack.cells[first + 1 : first + 1] = rebinding
+    return {"attack_control": control, "attack": attack}
 
 
 @dataclass
@@ -53,6 +91,7 @@ def grade_collection(assignment_id, root, extra_submissions=None, **options):
         "solution": solution(assignment_id, notebook_id),
         "untouched": untouched(assignment_id, notebook_id),
         "demo_student": submit(answers.demo_student),
+        **attack_submissions(assignment_id, notebook_id),
     }
     where = {}
     for number, names in enumerate(pack(answers, list(answers.answers)), start=1):
@@ -135,6 +174,17 @@ class GradingSuite:
     def test_right_answer_keeps_the_exercise_marks(self, graded, right_answer):
         """A right answer written another way keeps its points (all but, at most, `_errors`)."""
         self._check(graded, right_answer)
+
+    def test_rebinding_what_the_tests_use_gains_nothing(self, graded):
+        """Wrong answers plus a rebound helper score what the wrong answers score, flagged."""
+        total = sum(self.answers.full_marks.values())
+        assert graded.cells["attack"] == graded.cells["attack_control"]
+        assert graded.totals["attack_control"][0] < total
+        outcome = next(o for o in graded.result.outcomes if o.student_id == "attack")
+        names = attack_names(self.assignment_id)
+        assert len(outcome.flags) == len(names), outcome.flags
+        for name, flag in zip(names, outcome.flags, strict=True):
+            assert f"rebinds {name}" in flag.reason, (name, flag)
 
     def test_collection_covers_every_exercise(self):
         """Per exercise: three plausible mistakes, a plain answer, and its tests reachable."""

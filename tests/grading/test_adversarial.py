@@ -1,8 +1,20 @@
-"""Adversarial submissions: each gets what its honest content deserves, the class is unharmed."""
+"""Adversarial submissions: each gets what its honest content deserves, the class is unharmed.
+
+They are graded twice: by ``python -m autograder grade``, and by plain
+``nbgrader autograde`` in the course that ``make lab`` serves (what the
+Formgrader's "Autograde" button runs): the protections are part of nbgrader's
+own chain, so both give the same scores.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.paths import REPO
 from autograder.settings import Limits
 from tests.grading.adversarial_submissions import build
 from tests.grading.batch import ASSIGNMENT, grade_batch
@@ -10,7 +22,7 @@ from tests.grading.batch import ASSIGNMENT, grade_batch
 pytestmark = pytest.mark.slow
 
 CASES = build()
-LIMITS = Limits(cell_timeout_s=45, notebook_timeout_s=300, memory_mb=2048, processes=256)
+LIMITS = Limits(cell_timeout_s=20, notebook_timeout_s=300, memory_mb=2048, processes=256)
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +96,49 @@ def test_report_has_histogram_and_pass_rates(graded, full_marks):
     rates = (result.out / "report" / "pass_rates.csv").read_text().splitlines()
     assert len(rates) == 1 + len(full_marks)
     assert all(line.startswith(f"{ASSIGNMENT},") for line in rates[1:])
+
+
+def _nbgrader(*argv, lab):
+    """Run nbgrader's own command line in the course ``make lab`` serves, its files in ``lab``."""
+    env = dict(os.environ, COURSE_NBGRADER_DIR=str(lab))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "nbgrader"), *argv],
+        cwd=REPO / "autograder",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+
+
+def test_formgraders_autograde_gives_the_same_scores(graded, tmp_path):
+    """``nbgrader autograde`` in make lab's course scores every attack as the CLI does."""
+    cells, _, result = graded
+    lab = tmp_path / "lab"
+    folders = [
+        f"--CourseDirectory.release_directory={lab / 'release'}",
+        f"--CourseDirectory.submitted_directory={result.out.parent / 'submitted'}",
+    ]
+    made = _nbgrader("generate_assignment", ASSIGNMENT, "--force", *folders, lab=lab)
+    assert made.returncode == 0, made.stderr[-3000:]
+    limits = [
+        f"--Execute.timeout={LIMITS.cell_timeout_s}",
+        f"--JailedKernelManager.memory_mb={LIMITS.memory_mb}",
+        f"--JailedKernelManager.processes={LIMITS.processes}",
+    ]
+    graded_there = _nbgrader("autograde", ASSIGNMENT, "--force", *folders, *limits, lab=lab)
+    log = graded_there.stderr
+    there = {}
+    with Gradebook(f"sqlite:///{lab / 'gradebook.db'}") as gradebook:
+        for submission in gradebook.assignment_submissions(ASSIGNMENT):
+            for notebook in submission.notebooks:
+                scores = {grade.name: float(grade.score or 0.0) for grade in notebook.grades}
+                there[submission.student.id] = scores
+    # "misnamed" is an upload question (its only notebook under another name), not a protection
+    compared = sorted(set(cells) - {"misnamed"})
+    for student in compared:
+        assert there.get(student, {}) == cells[student] or (
+            not there.get(student) and not any(cells[student].values())
+        ), (student, there.get(student), cells[student])
+    assert "not run: mu_law_encode: imports course.reference" in log, log[-3000:]

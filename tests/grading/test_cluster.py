@@ -3,7 +3,7 @@
 Each test starts its own cluster on this machine: ``--scheduler local:2``
 (a ``LocalCluster`` made by the pipeline), a ``LocalCluster`` the test can
 reach into, or a scheduler with a ``dask worker`` process started from
-another copy of the course.
+another copy of the course or another environment.
 """
 
 import os
@@ -13,9 +13,11 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
+import dask
 import pytest
-from distributed import Client, LocalCluster
+from distributed import Client, LocalCluster, WorkerPlugin
 
 from autograder.answers import collection
 from autograder.cluster import ReleaseMismatch
@@ -128,3 +130,80 @@ def test_a_worker_with_another_release_refuses(tmp_path):
         worker.wait(timeout=60)
         scheduler.close()
     assert not (tmp_path / "run" / "out" / "results").exists(), "nothing may have been graded"
+
+
+class KillWorkerOn(WorkerPlugin):
+    """A submission that kills whichever worker grades it, every time (as one that makes the
+    machine's out-of-memory killer take the worker would): the worker process exits as soon
+    as it starts grading ``student``."""
+
+    def __init__(self, student):
+        self.student = student
+
+    def transition(self, key, start, finish, **kwargs):
+        if finish == "executing" and f"grade-{self.student}-" in str(key):
+            os._exit(1)
+
+
+def test_a_submission_that_kills_every_worker_gets_zero_and_the_class_goes_on(tmp_path):
+    """Its task dies on every worker it reaches: zero with the reason; everyone else graded."""
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+    try:
+        with Client(local) as client:
+            client.register_plugin(KillWorkerOn("killer"))
+        students = {f"honest_{i}": solution(ASSIGNMENT, NOTEBOOK) for i in range(3)}
+        students["killer"] = solution(ASSIGNMENT, NOTEBOOK)
+        _, totals, result = grade_batch(tmp_path, students, scheduler=local.scheduler_address)
+    finally:
+        local.close()
+    full = sum(collection(ASSIGNMENT).full_marks.values())
+    assert totals["killer"] == (0.0, full), totals
+    assert all(totals[f"honest_{i}"] == (full, full) for i in range(3)), totals
+    killer = next(o for o in result.outcomes if o.student_id == "killer")
+    assert "stopped the grading machines again and again" in killer.reason, killer
+    page = result.out / "feedback" / "killer" / ASSIGNMENT / f"{NOTEBOOK}.html"
+    assert "could not be graded" in page.read_text(encoding="utf-8")
+    assert result.missing == 0
+
+
+def _worker(scheduler, cwd, env):
+    dask_cli = [sys.executable, "-m", "distributed.cli.dask_worker"]
+    return subprocess.Popen(
+        [*dask_cli, scheduler.scheduler_address, "--nworkers", "1", "--nthreads", "1"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def test_summary_reports_the_workers_sandbox_and_verbose_reaches_them(tmp_path):
+    """A worker whose bubblewrap cannot build a jail grades unsandboxed, and the summary says so
+    (the parent's bubblewrap works); with verbose, its nbgrader log comes back in OUT/logs."""
+    broken = tmp_path / "bin"
+    broken.mkdir()
+    (broken / "bwrap").write_text("#!/bin/sh\nexit 1\n")  # installed, but no user namespaces
+    (broken / "bwrap").chmod(0o755)
+    env = dict(os.environ, PATH=f"{broken}{os.pathsep}{os.environ['PATH']}", PYTHONPATH=str(REPO))
+    scheduler = LocalCluster(n_workers=0, dashboard_address=None)
+    worker = _worker(scheduler, REPO, env)
+    try:
+        with Client(scheduler) as client:
+            client.wait_for_workers(1, timeout=120)
+        _, totals, result = grade_batch(
+            tmp_path / "run",
+            {"solution": solution(ASSIGNMENT, NOTEBOOK)},
+            scheduler=scheduler.scheduler_address,
+            verbose=True,
+        )
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+        scheduler.close()
+    assert totals["solution"][0] == totals["solution"][1] > 0
+    assert "NOT sandboxed" in result.summary(), result.summary()
+    log = Path(result.out / "logs" / f"solution_{ASSIGNMENT}.log").read_text(errors="replace")
+    assert "Autograd" in log and "Sanitizing" in log, log[-2000:]

@@ -1,5 +1,6 @@
 """The grading jail itself: a kernel started as the grader starts it, probed from inside."""
 
+import asyncio
 import os
 import shutil
 import socket
@@ -7,21 +8,17 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from jupyter_client import KernelManager
 from nbclient import NotebookClient
 
 from autograder.paths import COURSE_PACKAGE, REPO
 from autograder.sandbox import (
+    JAIL_UID_BASE,
+    JailedKernelManager,
     bwrap_works,
-    install_kernelspec,
-    jail_uid,
-    kernel_argv,
     open_to_jail,
-    process_group_limit,
     write_font_cache,
 )
 from autograder.scan import scan
-from autograder.settings import Limits
 
 pytestmark = pytest.mark.slow
 
@@ -81,53 +78,52 @@ def listener():
     server.close()
 
 
-def _run_probe(tmp_path, monkeypatch, port, limits):
+def _manager(memory_mb, processes, font_cache=""):
+    """A kernel manager as nbgrader's Execute step gets it in this course (jailed)."""
+    return JailedKernelManager(
+        kernel_name="python3",
+        sandbox=True,
+        memory_mb=memory_mb,
+        processes=processes,
+        font_cache=str(font_cache),
+    )
+
+
+def _run_probe(tmp_path, port):
+    """Run the probe in a kernel started for an autograded notebook of a workspace."""
     course = tmp_path / "ws" / "course"
     shutil.copytree(COURSE_PACKAGE, course)
     gradebook = tmp_path / "ws" / "gradebook.db"
     gradebook.write_text("secret")
     notebook_dir = tmp_path / "ws" / "autograded" / "student" / "01_mulaw"
     notebook_dir.mkdir(parents=True)
-    ipc = tmp_path / "ipc"
-    ipc.mkdir()
     for folder in (tmp_path, tmp_path / "ws"):
         os.chmod(folder, 0o755)
-    os.chmod(ipc, 0o777)
     open_to_jail(course)
     fonts = write_font_cache(tmp_path / "matplotlib")
-    open_to_jail(fonts, writable=[fonts])
-    with process_group_limit(limits.processes):
-        argv = kernel_argv(notebook_dir, [course], ipc, limits, True, fonts)
-        install_kernelspec(tmp_path / "jupyter", argv)
-        monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
-        monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
-        code = (
-            PROBE.replace("PORT", str(port))
-            .replace("GRADEBOOK", repr(str(gradebook)))
-            .replace("REPOSITORY", repr(str(REPO / "solutions")))
-            .replace("NOTEBOOK_DIR", repr(str(notebook_dir)))
-        )
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        manager = KernelManager(kernel_name="python3", transport="ipc", ip=str(ipc / "kernel"))
-        client = NotebookClient(
-            notebook,
-            km=manager,
-            timeout=240,
-            resources={"metadata": {"path": str(notebook_dir)}},
-        )
-        client.execute()
+    code = (
+        PROBE.replace("PORT", str(port))
+        .replace("GRADEBOOK", repr(str(gradebook)))
+        .replace("REPOSITORY", repr(str(REPO / "solutions")))
+        .replace("NOTEBOOK_DIR", repr(str(notebook_dir)))
+    )
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    manager = _manager(memory_mb=1024, processes=128, font_cache=fonts)
+    client = NotebookClient(
+        notebook, km=manager, timeout=240, resources={"metadata": {"path": str(notebook_dir)}}
+    )
+    client.execute()
     outputs = notebook.cells[0].outputs
     text = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
     assert text, f"the probe printed nothing: {outputs}"
-    return eval(text.strip().splitlines()[-1]), notebook_dir  # the probe's own dict
+    return eval(text.strip().splitlines()[-1]), notebook_dir, manager.uid  # the probe's dict
 
 
-def test_jail_isolates_the_kernel(tmp_path, monkeypatch, listener):
+def test_jail_isolates_the_kernel(tmp_path, listener):
     """No network, no gradebook or repository, read-only system, private /tmp, limits hold."""
-    limits = Limits(memory_mb=1024, processes=128)
-    report, notebook_dir = _run_probe(tmp_path, monkeypatch, listener, limits)
+    report, notebook_dir, uid = _run_probe(tmp_path, listener)
     print(report)
-    assert report["uid"] == jail_uid(), report
+    assert report["uid"] == uid >= JAIL_UID_BASE, report
     assert report["network"].startswith("blocked"), report
     assert report["gradebook_visible"] is False, report
     assert report["repository_visible"] is False, report
@@ -176,12 +172,12 @@ print("started", len(threads), "threads")
 """
 
 
-def _run(client, code):
+async def _run(client, code):
     """Run ``code`` in a started kernel; its stdout and error name (``""`` if none)."""
     msg_id = client.execute(code)
     out, error = [], ""
     while True:
-        msg = client.get_iopub_msg(timeout=120)
+        msg = await client.get_iopub_msg(timeout=120)
         if msg["parent_header"].get("msg_id") != msg_id:
             continue
         kind, content = msg["msg_type"], msg["content"]
@@ -193,40 +189,38 @@ def _run(client, code):
             return "".join(out), error
 
 
-def test_one_jail_exhausting_its_processes_leaves_another_alone(tmp_path, monkeypatch):
-    """Two submissions at once, no cgroup: a fork bomb in one does not stop the other.
-
-    Each jail runs as a user of its own, so the per-user process limit is
-    per submission (with one shared user, the bomb used up everyone's quota).
-    """
-    limits = Limits(memory_mb=1024, processes=48)
-    notebook_dir = tmp_path / "work"
-    ipc = tmp_path / "ipc"
-    for folder in (notebook_dir, ipc):
-        folder.mkdir()
-        os.chmod(folder, 0o777)
-    os.chmod(tmp_path, 0o755)
-    jupyter = tmp_path / "jupyter"
-    for name, uid in (("bomb", jail_uid(1)), ("honest", jail_uid(2))):
-        argv = kernel_argv(notebook_dir, [], ipc, limits, True, uid=uid)
-        spec_dir = install_kernelspec(jupyter, argv)
-        spec_dir.rename(spec_dir.with_name(name))
-    monkeypatch.setenv("JUPYTER_PATH", str(jupyter))
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(ipc))
-    managers = []
+async def _bomb_and_honest(notebook_dir):
+    """Start two jailed kernels; fork-bomb one, start threads in the other."""
+    managers = {name: _manager(memory_mb=1024, processes=48) for name in ("bomb", "honest")}
+    clients = {}
     try:
-        clients = {}
-        for name in ("bomb", "honest"):
-            manager = KernelManager(kernel_name=name, transport="ipc", ip=str(ipc / name))
-            manager.start_kernel()
-            managers.append(manager)
+        for name, manager in managers.items():
+            await manager.start_kernel(cwd=str(notebook_dir))
             clients[name] = manager.client()
             clients[name].start_channels()
-            clients[name].wait_for_ready(timeout=240)
-        bombed, _ = _run(clients["bomb"], FORK_UNTIL_REFUSED)
-        assert bombed.startswith("refused after"), bombed
-        out, error = _run(clients["honest"], START_THREADS)
-        assert not error and out.strip() == "started 20 threads", (bombed, out, error)
+            await clients[name].wait_for_ready(timeout=240)
+        bombed, _ = await _run(clients["bomb"], FORK_UNTIL_REFUSED)
+        honest = await _run(clients["honest"], START_THREADS)
+        return bombed, honest, {name: m.uid for name, m in managers.items()}
     finally:
-        for manager in managers:
-            manager.shutdown_kernel(now=True)
+        for client in clients.values():
+            client.stop_channels()
+        for manager in managers.values():
+            await manager.shutdown_kernel(now=True)
+
+
+def test_one_jail_exhausting_its_processes_leaves_another_alone(tmp_path):
+    """Two submissions at once: a fork bomb in one does not stop the other.
+
+    Each jail runs as a user of its own (and in a pids cgroup of its own where
+    the machine allows), so the process limit is per submission: with one
+    shared user, the bomb used up everyone's quota.
+    """
+    notebook_dir = tmp_path / "work"
+    notebook_dir.mkdir()
+    os.chmod(notebook_dir, 0o777)
+    os.chmod(tmp_path, 0o755)
+    bombed, (out, error), uids = asyncio.run(_bomb_and_honest(notebook_dir))
+    assert uids["bomb"] != uids["honest"], uids
+    assert bombed.startswith("refused after"), bombed
+    assert not error and out.strip() == "started 20 threads", (bombed, out, error)

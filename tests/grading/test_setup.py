@@ -91,3 +91,54 @@ def test_feedback_exporter_renders_what_nbconvert_renders(tmp_path):
     assert any(cache.iterdir()), "no compiled template was stored"
     second = _render(FeedbackExporter, notebook, bytecode_cache_dir=str(cache))
     assert first == second == plain
+
+
+def _class_names(items):
+    from traitlets.utils.importstring import import_item
+
+    return [(import_item(i) if isinstance(i, str) else i).__name__ for i in items]
+
+
+def test_the_course_chains_are_nbgraders_with_the_course_steps_in_them():
+    """Each chain is nbgrader's default with exactly the course's steps added or swapped in,
+    so an nbgrader upgrade that changes its chains fails here instead of silently."""
+    from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
+
+    from autograder import settings
+
+    def default(converter):
+        return _class_names(converter.class_traits()[_trait(converter)].default())
+
+    def _trait(converter):
+        return "sanitize_preprocessors" if converter is Autograde else "preprocessors"
+
+    generate = default(GenerateAssignment)
+    assert _class_names(settings.GENERATE_PREPROCESSORS) == ["DropSpeakerNotes", *generate]
+    sanitize = default(Autograde)
+    sanitize.insert(sanitize.index("ClearOutput") + 1, "RebuildFromRelease")
+    assert _class_names(settings.SANITIZE_PREPROCESSORS) == sanitize
+    autograde = _class_names(Autograde.class_traits()["autograde_preprocessors"].default())
+    autograde[autograde.index("Execute")] = "JailedExecute"
+    assert _class_names(settings.AUTOGRADE_PREPROCESSORS) == autograde
+    feedback = default(GenerateFeedback)
+    feedback.insert(feedback.index("GetGrades") + 1, "HideHiddenTests")
+    assert _class_names(settings.FEEDBACK_PREPROCESSORS) == feedback
+    assert _class_names(settings.FEEDBACK_PREPROCESSORS_ALL) == default(GenerateFeedback)
+
+
+def test_make_labs_course_and_the_pipeline_grade_through_the_same_chain(tmp_path, monkeypatch):
+    """``autograder/nbgrader_config.py`` (the Formgrader's) sets the same chain as a workspace."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from autograder import settings
+
+    monkeypatch.setenv("COURSE_NBGRADER_DIR", str(tmp_path))
+    lab = PyFileConfigLoader("nbgrader_config.py", path=str(REPO / "autograder")).load_config()
+    workspace = Workspace(tmp_path / "ws").config
+    for config in (lab, workspace):
+        assert config.Autograde.sanitize_preprocessors == settings.SANITIZE_PREPROCESSORS
+        assert config.Autograde.autograde_preprocessors == settings.AUTOGRADE_PREPROCESSORS
+        assert config.GenerateFeedback.preprocessors == settings.FEEDBACK_PREPROCESSORS
+        assert config.GenerateAssignment.preprocessors == settings.GENERATE_PREPROCESSORS
+    assert lab.CourseDirectory.release_directory == "notebooks"
+    assert str(tmp_path) in lab.CourseDirectory.db_url

@@ -1,69 +1,18 @@
-"""Fast checks of the grading front end: zip intake, notebook rebuilding, code scanning."""
+"""Fast checks of the grading front end: notebook rebuilding and code scanning."""
 
 import subprocess
 import sys
-import zipfile
 
-import nbformat
 import pytest
 
-from autograder.grade import find_submissions
-from autograder.intake import unpack
 from autograder.paths import REPO
-from autograder.rebuild import rebuild
+from autograder.rebuild import protected_in, rebuild
 from autograder.samples import solution, untouched
 from autograder.scan import scan
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK
 
-
-def _zip(path, files):
-    with zipfile.ZipFile(path, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return path
-
-
-def test_zip_in_submitted_layout_inside_a_top_folder(tmp_path):
-    """<top>/<student>/<assignment>/<nb>.ipynb unpacks to the submitted layout."""
-    data = nbformat.writes(untouched(ASSIGNMENT, NOTEBOOK))
-    archive = _zip(
-        tmp_path / "class.zip",
-        {
-            f"export/alice/{ASSIGNMENT}/{NOTEBOOK}.ipynb": data,
-            f"export/bob/{ASSIGNMENT}/x.ipynb": data,
-        },
-    )
-    folder = unpack(archive, tmp_path / "out")
-    found = find_submissions(folder)
-    assert [(s, a) for s, a, _ in found] == [("alice", ASSIGNMENT), ("bob", ASSIGNMENT)]
-
-
-def test_flat_lms_zip_keeps_the_latest_attempt(tmp_path):
-    """An LMS download (nbgrader zip_collect's naming) needs --assignment; latest attempt wins."""
-    old, new = b'{"old": 1}', b'{"new": 1}'
-    archive = _zip(
-        tmp_path / "lms.zip",
-        {
-            f"hw_alice_attempt_2026-01-01-10-00-00_{NOTEBOOK}.ipynb": old,
-            f"hw_alice_attempt_2026-01-02-10-00-00_{NOTEBOOK}.ipynb": new,
-            f"hw_bob_attempt_2026-01-01-09-00-00_{NOTEBOOK}.ipynb": old,
-            "../../evil.ipynb": b"escape",
-        },
-    )
-    with pytest.raises(ValueError, match="--assignment"):
-        unpack(archive, tmp_path / "a")
-    folder = unpack(archive, tmp_path / "b", ASSIGNMENT)
-    assert (folder / "alice" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes() == new
-    assert (folder / "bob" / ASSIGNMENT / f"{NOTEBOOK}.ipynb").read_bytes() == old
-    assert not (tmp_path / "evil.ipynb").exists()
-
-
-def test_not_a_zip_is_a_clear_error(tmp_path):
-    """A file that is not a zip names itself in the error."""
-    bogus = tmp_path / "class.zip"
-    bogus.write_text("not a zip")
-    with pytest.raises(ValueError, match="not a readable zip"):
-        unpack(bogus, tmp_path / "out")
+#: What 01_mulaw's release protects (its set-up binds torch, sys, math, the expect_* helpers).
+MULAW = protected_in(untouched(ASSIGNMENT, NOTEBOOK))
 
 
 def test_rebuild_keeps_only_student_code():
@@ -98,6 +47,7 @@ def test_rebuild_stubs_a_flagged_solution():
         c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "quantize"
     )
     assert "raise NotImplementedError()" in cell.source
+    assert "imports course.reference" in cell.source, "the stub should say why (for feedback)"
     assert [f.cell for f in flags] == ["quantize"]
 
 
@@ -120,7 +70,7 @@ def test_rebuild_stubs_a_flagged_solution():
 )
 def test_scan_flags_tricks(code):
     """Each way of reaching past the exercise is flagged."""
-    assert scan(code, {"torch", "sys", "math"}), code
+    assert scan(code, MULAW), code
 
 
 @pytest.mark.parametrize(
@@ -131,11 +81,17 @@ def test_scan_flags_tricks(code):
         "print('x', file=sys.stderr)",
         "def f(x):\n    return getattr(x, 'shape')",
         "import numpy as np\nimport functools",
+        "import torch\nimport math",  # the set-up's own imports, repeated
+        "from course.testing import expect_close",
+        "def f(x):\n    expect_close = x\n    return [isinstance for isinstance in x]",
+        "class Model:\n    expect_close = 1\n    def __init__(self):\n        super().__init__()",
+        "cache = {}\ncache['a'] = torch.zeros(2)",
+        "def f(x, torch=None):\n    torch.x = 1\n    return x",
     ],
 )
 def test_scan_lets_honest_code_run(code):
     """Ordinary code, including local names and stderr output, is not flagged."""
-    assert scan(code, {"torch", "sys", "math"}) == [], code
+    assert scan(code, MULAW) == [], code
 
 
 def test_cli_reports_bad_arguments():

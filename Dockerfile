@@ -18,13 +18,15 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /course
-COPY requirements.txt requirements-dev.txt ./
+COPY requirements.txt requirements-instructor.txt ./
 # torch first, pinned (the first requirement), from PyTorch's CPU wheel index:
 # PyPI's Linux wheel of the same version is the CUDA build, gigabytes larger.
+# Then what graders need: the student kit's packages, psutil, psycopg, Dask.
 RUN pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu \
        "$(grep -m1 '^torch==' requirements.txt)" \
-    && pip install --no-cache-dir -r requirements.txt
+    && pip install --no-cache-dir -r requirements-instructor.txt
 
+# .dockerignore keeps the local .venv, build/ and caches out.
 COPY . .
 ENV PYTHONPATH=/course PYTHONDONTWRITEBYTECODE=1
 # nbgrader runs alembic from PATH; pip put it in /usr/local/bin.

@@ -24,13 +24,16 @@ FORBIDDEN = (
     "END SOLUTION",
 )
 
+#: PyTorch's CPU-only wheel index: PyPI's Linux torch wheel is the CUDA build, gigabytes larger.
+TORCH_CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+
 STUDENT_README = """\
 # Deep-learning course: student kit
 
 ## Set up once
 
     python3 -m venv .venv
-    .venv/bin/pip install {torch}
+    .venv/bin/pip install --extra-index-url {index} {torch}
     .venv/bin/pip install -r requirements.txt
     .venv/bin/jupyter lab
 
@@ -68,7 +71,7 @@ def bundle(out):
     )
     for name in ("environment.yml", "requirements.txt"):
         shutil.copyfile(REPO / name, out / name)
-    readme = STUDENT_README.format(torch=torch_requirement())
+    readme = STUDENT_README.format(torch=torch_requirement(), index=TORCH_CPU_INDEX)
     (out / "README.md").write_text(readme, encoding="utf-8")
     leaks = find_leaks(out) + [
         (f"course helper {helper}", f"computes the exercise {exercise}")

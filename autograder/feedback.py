@@ -22,12 +22,11 @@ import re
 
 from jinja2 import FileSystemBytecodeCache
 from nbconvert.exporters import HTMLExporter
-from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 from traitlets.config import Config
 
-from autograder.rebuild import HOOKS_CELL_ID
+from autograder.cells import HIDDEN_TESTS_BEGIN, HIDDEN_TESTS_END, HOOKS_CELL_ID, is_test
 
 __all__ = ["FeedbackExporter", "HideHiddenTests", "failure_page", "feedback_config"]
 
@@ -41,10 +40,10 @@ def _hide_hidden_region(source):
     lines, hidden = [], False
     for line in source.splitlines():
         marker = line.strip()
-        if marker == "### BEGIN HIDDEN TESTS":
+        if marker == HIDDEN_TESTS_BEGIN:
             hidden = True
             lines.append(HIDDEN_NOTE)
-        elif marker == "### END HIDDEN TESTS":
+        elif marker == HIDDEN_TESTS_END:
             hidden = False
         elif not hidden:
             lines.append(line)
@@ -65,7 +64,7 @@ class HideHiddenTests(NbGraderPreprocessor):
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, cell_index):
-        if cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell):
+        if cell.cell_type == "code" and is_test(cell):
             cell.source = _hide_hidden_region(cell.source)
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error" and output.get("traceback"):

@@ -41,8 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils
 from tqdm.auto import tqdm
 
+from autograder.cells import grade_id, points
 from autograder.cluster import DaskPool, ReleaseMismatch, SchedulerLost
 from autograder.gradebook import export, merge, open_class_gradebook
 from autograder.intake import take_in
@@ -134,12 +136,7 @@ class GradingResult:
 def graded_cells(assignment_id, notebook_id):
     """``[(grade_id, points), ...]`` of the source notebook's graded cells, in order."""
     notebook = nbformat.read(SOLUTIONS / assignment_id / f"{notebook_id}.ipynb", as_version=4)
-    cells = []
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            cells.append((meta["grade_id"], float(meta.get("points", 0))))
-    return cells
+    return [(grade_id(cell), points(cell)) for cell in notebook.cells if utils.is_grade(cell)]
 
 
 def _cell_order(assignment_id, notebook_id):

@@ -34,23 +34,13 @@ from nbgrader.api import Gradebook
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.cells import HOOKS_CELL_ID, SETUP_ID, grade_id, is_solution, is_test
 from autograder.kernel_hooks import hooks_cell_source
 from autograder.records import Flag
 from autograder.scan import Protected, scan
 
 #: Where the rebuilt notebook keeps its flags and notes: ``metadata["autograder"]``.
 METADATA_KEY = "autograder"
-#: The id of the cell the rebuild adds after the set-up cell.
-HOOKS_CELL_ID = "grader-hooks"
-SETUP_ID = "setup"
-
-
-def _meta(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def _grade_id(cell):
-    return _meta(cell).get("grade_id")
 
 
 def _source(cell):
@@ -68,13 +58,12 @@ def protected_in(released, tests=None):
     for cell in released.cells:
         if cell.cell_type != "code":
             continue
-        meta = _meta(cell)
-        if meta.get("grade_id") == SETUP_ID:
+        if grade_id(cell) == SETUP_ID:
             setup = cell.source
-        elif meta.get("solution"):
-            solutions[meta["grade_id"]] = cell.source
-        elif meta.get("grade"):
-            released_tests[meta["grade_id"]] = cell.source
+        elif is_solution(cell):
+            solutions[grade_id(cell)] = cell.source
+        elif is_test(cell):
+            released_tests[grade_id(cell)] = cell.source
     released_tests.update(tests or {})
     return Protected.from_release(setup, released_tests.values(), solutions)
 
@@ -95,14 +84,14 @@ def _collect(submitted, solution_ids, released_ids):
     for cell in submitted.get("cells", []):
         if cell.get("cell_type") != "code":
             continue
-        source, grade_id = _source(cell), _grade_id(cell)
-        if grade_id in solution_ids:
-            if grade_id in answers:
-                notes.append(f"solution cell {grade_id!r} appears twice: the first one was graded")
+        source, name = _source(cell), grade_id(cell)
+        if name in solution_ids:
+            if name in answers:
+                notes.append(f"solution cell {name!r} appears twice: the first one was graded")
                 continue
-            answers[grade_id] = source
-            anchor = grade_id
-        elif grade_id is not None or cell.get("id") in released_ids:
+            answers[name] = source
+            anchor = name
+        elif name is not None or cell.get("id") in released_ids:
             continue  # an instructor's cell: the release's version runs instead
         else:
             extras.setdefault(anchor, []).append(source)
@@ -110,6 +99,28 @@ def _collect(submitted, solution_ids, released_ids):
     if missing:
         notes.append(f"solution cells missing from the submission: {', '.join(missing)}")
     return answers, extras, notes
+
+
+def _extra_cells(anchor, sources, protected, flags):
+    """The student's own cells that followed ``anchor`` (None: the set-up), those that pass the
+    scan; each refused one becomes a flag in ``flags``."""
+    where = anchor or SETUP_ID
+    cells = []
+    for number, source in enumerate(sources, start=1):
+        reasons = scan(source, protected)
+        if reasons:
+            flags.append(Flag(f"extra cell {number} after {where}", "; ".join(reasons)))
+            continue
+        cell = nbformat.v4.new_code_cell(source)
+        cell.id = f"student-extra-{where}-{number}"
+        cells.append(cell)
+    return cells
+
+
+def _hooks_cell():
+    cell = nbformat.v4.new_code_cell(hooks_cell_source())
+    cell.id = HOOKS_CELL_ID
+    return cell
 
 
 def rebuild(released, submitted, protected=None, keep_display=False):
@@ -128,37 +139,24 @@ def rebuild(released, submitted, protected=None, keep_display=False):
     """
     protected = protected_in(released) if protected is None else protected
     graded = copy.deepcopy(released)
-    solution_ids = [_grade_id(c) for c in released.cells if _meta(c).get("solution")]
+    solution_ids = [grade_id(c) for c in released.cells if is_solution(c)]
     released_ids = {c.get("id") for c in released.cells}
     answers, extras, notes = _collect(submitted, solution_ids, released_ids)
     flags, cells = [], []
     for cell in graded.cells:
-        grade_id = _grade_id(cell)
-        if cell.cell_type == "code" and grade_id is None and not keep_display:
+        name = grade_id(cell)
+        if cell.cell_type == "code" and name is None and not keep_display:
             continue
-        if grade_id in answers:
-            reasons = scan(answers[grade_id], protected)
+        if name in answers:
+            reasons = scan(answers[name], protected)
             if reasons:
-                flags.append(Flag(grade_id, "; ".join(reasons)))
-                cell.source = _refused_stub(cell.source, reasons)
-            else:
-                cell.source = answers[grade_id]
+                flags.append(Flag(name, "; ".join(reasons)))
+            cell.source = _refused_stub(cell.source, reasons) if reasons else answers[name]
         cells.append(cell)
-        if grade_id == SETUP_ID:
-            hooks = nbformat.v4.new_code_cell(hooks_cell_source())
-            hooks.id = HOOKS_CELL_ID
-            cells.append(hooks)
-        if grade_id in solution_ids or grade_id == SETUP_ID:
-            key = None if grade_id == SETUP_ID else grade_id
-            for number, source in enumerate(extras.get(key, []), start=1):
-                name = f"extra cell {number} after {key or SETUP_ID}"
-                reasons = scan(source, protected)
-                if reasons:
-                    flags.append(Flag(name, "; ".join(reasons)))
-                    continue
-                extra = nbformat.v4.new_code_cell(source)
-                extra.id = f"student-extra-{key or SETUP_ID}-{number}"
-                cells.append(extra)
+        if name == SETUP_ID:
+            cells += [_hooks_cell(), *_extra_cells(None, extras.get(None, []), protected, flags)]
+        elif name in solution_ids:
+            cells += _extra_cells(name, extras.get(name, []), protected, flags)
     graded.cells = cells
     return graded, flags, notes
 
@@ -202,8 +200,8 @@ class RebuildFromRelease(NbGraderPreprocessor):
         sources = _test_sources(info["db_url"], assignment_id, notebook_id)
         graded, flags, notes = rebuild(released, nb, protected_in(released, sources))
         for cell in graded.cells:
-            if _grade_id(cell) in sources:
-                cell.source = sources[_grade_id(cell)]  # with its hidden tests
+            if grade_id(cell) in sources:
+                cell.source = sources[grade_id(cell)]  # with its hidden tests
         graded.metadata[METADATA_KEY] = {
             "flags": [{"cell": f.cell, "reason": f.reason} for f in flags],
             "notes": notes,

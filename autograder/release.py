@@ -13,14 +13,10 @@ from pathlib import Path
 
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from autograder.cells import is_speaker_note
 from autograder.log import log
 from autograder.paths import COURSE_PACKAGE, NOTEBOOKS, REPO, SOLUTIONS, assignment_ids
 from autograder.workspace import Workspace
-
-
-def is_speaker_note(cell):
-    """True for a cell the lecture shows as speaker notes (``slideshow.slide_type`` "notes")."""
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type") == "notes"
 
 
 class DropSpeakerNotes(NbGraderPreprocessor):

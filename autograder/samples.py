@@ -11,9 +11,8 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.cells import grade_id, is_solution, without_solution_markers
 from autograder.paths import NOTEBOOKS, SOLUTIONS
-
-SOLUTION_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
 
 
 def solution_code(assignment_id, notebook_id):
@@ -21,25 +20,20 @@ def solution_code(assignment_id, notebook_id):
     source = nbformat.read(SOLUTIONS / assignment_id / f"{notebook_id}.ipynb", as_version=4)
     answers = {}
     for cell in source.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution") and cell.cell_type == "code":
-            lines = [ln for ln in cell.source.splitlines() if ln.strip() not in SOLUTION_MARKERS]
-            answers[meta["grade_id"]] = "\n".join(lines)
+        if is_solution(cell) and cell.cell_type == "code":
+            answers[grade_id(cell)] = without_solution_markers(cell.source)
     return answers
 
 
 def with_answers(assignment_id, notebook_id, answers, released_dir=NOTEBOOKS):
     """The released notebook with each solution cell in ``answers`` replaced by its code."""
     released = nbformat.read(Path(released_dir) / assignment_id / f"{notebook_id}.ipynb", 4)
-    unknown = set(answers) - {
-        cell.metadata.get("nbgrader", {}).get("grade_id") for cell in released.cells
-    }
+    unknown = set(answers) - {grade_id(cell) for cell in released.cells}
     if unknown:
         raise KeyError(f"{assignment_id}/{notebook_id} has no cells named {sorted(unknown)}")
     for cell in released.cells:
-        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if grade_id in answers:
-            cell.source = answers[grade_id]
+        if grade_id(cell) in answers:
+            cell.source = answers[grade_id(cell)]
     return released
 
 

@@ -22,6 +22,15 @@ from pathlib import Path
 from nbconvert.exporters import SlidesExporter
 from traitlets.config import Config
 
+from autograder.cells import (
+    HIDDEN_TESTS_BEGIN,
+    HIDDEN_TESTS_END,
+    SOLUTION_BEGIN,
+    SOLUTION_END,
+    is_setup,
+    is_test,
+    slide_type,
+)
 from autograder.execute import errors, read, run_notebook
 from autograder.log import log
 from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
@@ -29,15 +38,13 @@ from autograder.paths import BUILD, SOLUTIONS, assignment_ids, notebook_names
 SLIDES = BUILD / "slides"
 VENDOR = SLIDES / "vendor"
 SLIDE_TYPES = {"slide", "subslide", "fragment", "skip", "notes", "-"}
-_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$\n?", flags=re.MULTILINE)
-_HIDDEN = re.compile(
-    r"^\s*### BEGIN HIDDEN TESTS\s*$.*?^\s*### END HIDDEN TESTS\s*$\n?", flags=re.S | re.M
+_MARKERS = re.compile(
+    rf"^\s*({re.escape(SOLUTION_BEGIN)}|{re.escape(SOLUTION_END)})\s*$\n?", flags=re.MULTILINE
 )
-
-
-def slide_type(cell):
-    """The cell's ``slideshow.slide_type`` (None when it has none)."""
-    return cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+_HIDDEN = re.compile(
+    rf"^\s*{re.escape(HIDDEN_TESTS_BEGIN)}\s*$.*?^\s*{re.escape(HIDDEN_TESTS_END)}\s*$\n?",
+    flags=re.S | re.M,
+)
 
 
 def lecture_cells(notebook):
@@ -49,9 +56,7 @@ def lecture_cells(notebook):
     lecture = copy.deepcopy(notebook)
     kept = []
     for cell in lecture.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        is_test = meta.get("grade") and not meta.get("solution")
-        if is_test or meta.get("grade_id") == "setup" or slide_type(cell) == "skip":
+        if is_test(cell) or is_setup(cell) or slide_type(cell) == "skip":
             continue
         cell.source = _MARKERS.sub("", _HIDDEN.sub("", cell.source)).rstrip()
         kept.append(cell)

@@ -1,13 +1,15 @@
-"""Synthetic audio for the mu-law notebook: no recordings need downloading."""
+"""Synthetic audio for the mu-law notebook (no recordings need downloading), and its diagram."""
 
 import math
 
+import matplotlib.pyplot as plt
 import torch
 from IPython.display import Audio
+from matplotlib.patches import Rectangle
 
 from course.checks import require_number, require_positive_number
 
-__all__ = ["SAMPLE_RATE", "player", "synthetic_voice"]
+__all__ = ["SAMPLE_RATE", "draw_code_book", "player", "synthetic_voice"]
 
 #: Sample rate of the generated signals, in Hz (WaveNet's speech experiments use 16 kHz).
 SAMPLE_RATE = 16_000
@@ -55,3 +57,36 @@ def player(signal, sample_rate=SAMPLE_RATE):
     """An audio player that plays ``signal`` at its true loudness (no normalising)."""
     samples = signal.detach().to(torch.float64).clamp(-1, 1).numpy()
     return Audio(samples, rate=sample_rate, normalize=False)
+
+
+def draw_code_book(decode, n_codes=16, mu=255):
+    """The cells of amplitude that each code covers: linear (top) against mu-law (bottom).
+
+    Code ``k`` covers every amplitude that rounds to it; its cell is coloured by ``k``.
+    ``decode`` is the notebook's ``mu_law_decode``: it maps the boundaries between
+    evenly spaced levels back to amplitudes.
+
+    Returns:
+        The matplotlib figure.
+    """
+    half_steps = (torch.arange(n_codes + 1, dtype=torch.float64) - 0.5) / (n_codes - 1) * 2 - 1
+    half_steps = half_steps.clamp(-1, 1)  # code k covers [half_steps[k], half_steps[k + 1]]
+    books = {"linear": half_steps, f"μ-law, μ = {mu}": decode(half_steps, mu=mu)}
+    fig, ax = plt.subplots(figsize=(11, 2.8))
+    for row, (label, edges) in enumerate(books.items()):
+        for k in range(n_codes):
+            width = (edges[k + 1] - edges[k]).item()
+            colour = plt.cm.viridis(k / (n_codes - 1))
+            ax.add_patch(
+                Rectangle((edges[k].item(), -row - 0.4), width, 0.8, color=colour, ec="white")
+            )
+        ax.text(-1.02, -row, label, ha="right", va="center")
+    ax.set(xlim=(-1, 1), ylim=(-1.6, 0.6), yticks=[], xlabel="amplitude x")
+    widths = books[f"μ-law, μ = {mu}"].diff()
+    ax.set_title(
+        f"{n_codes} codes: linear cells are all {2 / (n_codes - 1):.3f} wide; "
+        f"μ-law cells from {widths.min().item():.4f} to {widths.max().item():.3f}"
+    )
+    ax.grid(False)
+    fig.tight_layout()
+    return fig

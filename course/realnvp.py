@@ -14,11 +14,15 @@ coordinate passes through unchanged), ``s_net`` and ``t_net`` callables that map
 noise); sampling runs them backwards. ``RealNVP`` holds such a stack and
 iterates over its triples, so a plain list of triples and a ``RealNVP`` can be
 used in the same places.
+
+``draw_coupling_layer`` draws the notebook's diagram of one coupling layer.
 """
 
 import math
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -36,6 +40,7 @@ __all__ = [
     "CouplingNet",
     "RealNVP",
     "alternating_masks",
+    "draw_coupling_layer",
     "grid",
     "require_batch",
     "require_coupling",
@@ -248,3 +253,116 @@ def grid(xlim, ylim, steps=200):
     mesh_y, mesh_x = torch.meshgrid(ys, xs, indexing="ij")
     points = torch.stack([mesh_x.flatten(), mesh_y.flatten()], dim=1)
     return points, xs, ys, width * height
+
+
+#: Colours of the diagram: the copied part, the transformed part, the networks, the rest.
+_COPIED, _CHANGED, _NETWORK, _OTHER = "#cfe2f3", "#fce5cd", "#d9ead3", "#e6e6e6"
+
+
+def _box(ax, x, y, text, colour, width, height=0.6):
+    """A rounded box centred at (x, y)."""
+    corner = (x - width / 2, y - height / 2)
+    ax.add_patch(FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.03", fc=colour))
+    ax.text(x, y, text, ha="center", va="center", fontsize=14)
+
+
+def _arrow(ax, start, end, text=None):
+    """An arrow from point to point, with an optional label above its middle."""
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=18, lw=2, color="k"))
+    if text:
+        middle = ((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 + 0.08)
+        ax.text(*middle, text, ha="center", va="bottom", fontsize=12)
+
+
+def _draw_coupling(ax):
+    """The left half: x split by the mask, the networks s and t, and z."""
+    ax.text(0.1, 4.8, "One affine coupling layer", fontsize=15, weight="bold", va="center")
+    top, middle, bottom = 3.9, 2.65, 1.4
+    _box(ax, 0.3, middle, "x", _OTHER, width=0.45, height=3.0)
+    _box(ax, 1.85, top, "x_a\n(copied)", _COPIED, width=1.4, height=0.75)
+    _box(ax, 1.85, middle, "log_det\n= Σ_j s_j", _OTHER, width=1.4, height=0.75)
+    _box(ax, 1.85, bottom, "x_b\n(transformed)", _CHANGED, width=1.4, height=0.75)
+    _arrow(ax, (0.58, top), (1.1, top), text="b = 1")
+    _arrow(ax, (0.58, bottom), (1.1, bottom), text="b = 0")
+    _arrow(ax, (2.6, top), (5.22, top))
+    ax.text(3.97, top + 0.08, "copied unchanged", fontsize=12, ha="center", va="bottom")
+    _box(ax, 5.75, top, "z_a = x_a", _COPIED, width=0.95)
+    _box(ax, 5.75, bottom, "z_b", _CHANGED, width=0.95)
+    for x, name, step, width in ((3.4, "net s", "⊙ exp(s)", 1.05), (4.65, "net t", "+ t", 0.65)):
+        _box(ax, x, middle, name, _NETWORK, width=0.95, height=0.6)
+        ax.plot(x, top, "o", color="k", ms=6)  # both networks see the copied part only
+        _arrow(ax, (x, top), (x, middle + 0.35))
+        _box(ax, x, bottom, step, "white", width=width, height=0.55)
+        _arrow(ax, (x, middle - 0.33), (x, bottom + 0.32))
+    _arrow(ax, (2.6, bottom), (2.84, bottom))
+    _arrow(ax, (3.97, bottom), (4.29, bottom))
+    _arrow(ax, (5.01, bottom), (5.22, bottom))
+    _arrow(ax, (2.9, middle), (2.6, middle))
+    ax.text(3.2, 0.45, "z_b = x_b ⊙ exp(s(x_a)) + t(x_a)", fontsize=14, ha="center", va="center")
+
+
+def _jacobian_entry(i, j, d, dense):
+    """``(colour, text)`` of entry (i, j) of the Jacobian, copied coordinates first."""
+    if i < d:  # copied outputs: the identity, then zeros
+        return (_COPIED, "1") if i == j else ("white", "0")
+    if j < d:  # transformed outputs against copied inputs: the networks' derivatives
+        return plt.cm.Purples(0.25 + 0.45 * dense[i - d, j].item()), "∗"
+    return (_CHANGED, "eˢ") if i == j else ("white", "0")  # a diagonal
+
+
+def _draw_jacobian(ax, d=3, size=0.34, left=7.3, base=2.2):
+    """The right half: the blocks of dz/dx for ``d`` copied of ``2 d`` coordinates."""
+    ax.text(6.5, 4.8, "Its Jacobian ∂z/∂x: triangular", fontsize=15, weight="bold", va="center")
+    dense = torch.rand(d, d, generator=torch.Generator().manual_seed(0))
+    for i in range(2 * d):  # row i: output z_i, from the top
+        for j in range(2 * d):  # column j: input x_j
+            colour, text = _jacobian_entry(i, j, d, dense)
+            y = base + (2 * d - 1 - i) * size
+            ax.add_patch(Rectangle((left + j * size, y), size, size, fc=colour, ec="grey", lw=0.8))
+            ax.text(
+                left + (j + 0.5) * size, y + size / 2, text, ha="center", va="center", fontsize=12
+            )
+    ax.plot([left + d * size] * 2, [base, base + 2 * d * size], color="k", lw=2)
+    ax.plot([left, left + 2 * d * size], [base + d * size] * 2, color="k", lw=2)
+    for k, name in enumerate(("x_a", "x_b")):
+        ax.text(
+            left + (k + 0.5) * d * size, base + 2 * d * size + 0.08, name, ha="center", fontsize=13
+        )
+    for k, name in enumerate(("z_a", "z_b")):
+        ax.text(left - 0.1, base + (1.5 - k) * d * size, name, ha="right", va="center", fontsize=13)
+
+
+def _draw_jacobian_legend(ax):
+    """What each colour of the Jacobian means, and the log-determinant it gives."""
+    legend = [
+        (_COPIED, "identity: z_a = x_a"),
+        ("white", "zero: z_a ignores x_b"),
+        ("#b4a7d6", "dense ∂z_b/∂x_a: never needed"),
+        (_CHANGED, "diagonal: det = Π_j exp(s_j)"),
+    ]
+    for k, (colour, text) in enumerate(legend):
+        y = 1.75 - 0.33 * k
+        ax.add_patch(Rectangle((6.55, y - 0.11), 0.22, 0.22, fc=colour, ec="grey"))
+        ax.text(6.87, y, text, fontsize=12, va="center")
+    ax.text(
+        8.2, 0.3, "log_det = Σ_j s_j(x_a)", fontsize=14, ha="center", va="center", weight="bold"
+    )
+
+
+def draw_coupling_layer():
+    """One affine coupling layer (left) and the blocks of its Jacobian (right).
+
+    The copied part ``x_a`` feeds the networks s and t, which scale and shift
+    the transformed part ``x_b``; the Jacobian is triangular (here 3 copied of
+    6 coordinates), so its log-determinant is the sum of s.
+
+    Returns:
+        The matplotlib figure.
+    """
+    fig = plt.figure(figsize=(10, 5.0))
+    ax = fig.add_axes((0, 0, 1, 1), xlim=(0, 10), ylim=(0, 5.0))  # one data unit = one inch
+    ax.axis("off")
+    _draw_coupling(ax)
+    _draw_jacobian(ax)
+    _draw_jacobian_legend(ax)
+    return fig

@@ -9,6 +9,7 @@ import math
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from torch import nn
 from tqdm.auto import tqdm
 
@@ -16,6 +17,7 @@ from course.notebook import one_thread
 
 __all__ = [
     "VAE",
+    "draw_reparameterization_graph",
     "evaluate_negative_elbo",
     "latent_grid",
     "show_images",
@@ -189,3 +191,122 @@ def latent_grid(model, n=12, limit=2.5, gap=2):
     pixel = 2 * limit / ((n - 1) * size)
     edge = limit + 4 * pixel
     return picture, (-edge, edge, -edge, edge)
+
+
+#: Fill colours of the graph's boxes, by the kind of node.
+_FILL = {"data": "#e6e6e6", "net": "#cfe2f3", "value": "#d9ead3", "random": "#fce5cd"}
+_RED = "#c00000"
+
+
+def _box(ax, x, y, text, kind, width, height=0.6):
+    """A rounded box centred at (x, y); returns the node (x, y, half width, half height)."""
+    corner = (x - width / 2, y - height / 2)
+    ax.add_patch(FancyBboxPatch(corner, width, height, boxstyle="round,pad=0.03", fc=_FILL[kind]))
+    ax.text(x, y, text, ha="center", va="center", fontsize=14)
+    return x, y, width / 2, height / 2
+
+
+def _side(node, towards):
+    """The middle of the side of ``node`` that faces the point ``towards``."""
+    x, y, half_w, half_h = node
+    dx, dy = towards[0] - x, towards[1] - y
+    if abs(dx) * half_h >= abs(dy) * half_w:
+        return x + math.copysign(half_w + 0.05, dx), y
+    return x, y + math.copysign(half_h + 0.05, dy)
+
+
+def _edge(ax, start, end, gradient=True):
+    """An arrow between nodes, solid if gradients flow back along it; returns its middle."""
+    begin, finish = _side(start, end[:2]), _side(end, start[:2])
+    style = {"lw": 2.2, "ls": "-"} if gradient else {"lw": 2.0, "ls": (0, (3, 2))}
+    ax.add_patch(
+        FancyArrowPatch(begin, finish, arrowstyle="-|>", mutation_scale=18, color="k", **style)
+    )
+    return (begin[0] + finish[0]) / 2, (begin[1] + finish[1]) / 2
+
+
+def _draw_graph_with_trick(ax):
+    """The top half: the VAE with z = mu + sigma * eps, and the legend of the arrows."""
+    ax.text(0.1, 5.05, "With the trick: z = μ + σ ⊙ ε", fontsize=15, weight="bold", va="center")
+    ax.text(
+        9.9,
+        5.05,
+        "gradients reach the encoder",
+        fontsize=14,
+        color="#2b6a2b",
+        ha="right",
+        va="center",
+    )
+    row = 3.75
+    nodes = [
+        _box(ax, 0.28, row, "x", "data", width=0.42),
+        _box(ax, 1.3, row, "encoder\nφ", "net", width=1.0, height=0.85),
+        _box(ax, 2.65, row + 0.42, "μ", "value", width=0.95, height=0.5),
+        _box(ax, 2.65, row - 0.42, "logvar", "value", width=0.95, height=0.5),
+        _box(ax, 4.25, row, "z = μ + σ ⊙ ε", "value", width=1.45),
+        _box(ax, 5.75, row, "decoder\nθ", "net", width=1.0, height=0.85),
+        _box(ax, 7.05, row, "logits ℓ", "value", width=1.0),
+        _box(ax, 8.95, row, "loss =\nBCE(ℓ, x)\n+ KL", "data", width=1.4, height=1.2),
+    ]
+    eps = _box(
+        ax, 4.25, row - 1.3, "ε ~ N(0, I)\nthe only random node", "random", width=2.2, height=0.75
+    )
+    for start, end in [(0, 1), (1, 2), (1, 3), (2, 4), (3, 4), (4, 5), (5, 6), (6, 7)]:
+        _edge(ax, nodes[start], nodes[end])
+    middle = _edge(ax, eps, nodes[4], gradient=False)
+    ax.text(middle[0] + 0.1, middle[1], "noise: no gradient", fontsize=13, va="center")
+    # The KL term needs only mu and logvar: a path over the top of the row.
+    ax.plot([2.65, 2.65, 8.95], [row + 0.7, 4.62, 4.62], color="k", lw=2.2)
+    ax.add_patch(
+        FancyArrowPatch(
+            (8.95, 4.62), (8.95, row + 0.65), arrowstyle="-|>", mutation_scale=18, color="k", lw=2.2
+        )
+    )
+    ax.text(5.9, 4.66, "KL(μ, logvar) in closed form", fontsize=13, ha="center", va="bottom")
+    ax.plot([6.6, 7.2], [2.75, 2.75], color="k", lw=2.2)
+    ax.text(7.3, 2.75, "gradients flow back", fontsize=13, va="center")
+    ax.plot([6.6, 7.2], [2.35, 2.35], color="k", lw=2.0, ls=(0, (3, 2)))
+    ax.text(7.3, 2.35, "no gradient", fontsize=13, va="center")
+
+
+def _draw_graph_without_trick(ax):
+    """The bottom half: z drawn by .sample(), where the gradient stops."""
+    ax.text(
+        0.1, 1.6, "Without it: z ~ N(μ, σ²) drawn directly", fontsize=15, weight="bold", va="center"
+    )
+    ax.text(
+        9.9, 1.6, "the encoder learns nothing", fontsize=14, color=_RED, ha="right", va="center"
+    )
+    low = 0.7
+    row = [
+        _box(ax, 0.85, low, "encoder", "net", width=1.15),
+        _box(ax, 2.6, low, "μ, logvar", "value", width=1.3),
+        _box(ax, 5.0, low, "z ~ N(μ, σ²)\n.sample()", "random", width=1.7, height=0.75),
+        _box(ax, 7.0, low, "decoder", "net", width=1.15),
+        _box(ax, 8.8, low, "loss", "data", width=1.0),
+    ]
+    _edge(ax, row[0], row[1])
+    cross = _edge(ax, row[1], row[2], gradient=False)
+    ax.text(*cross, "✗", fontsize=26, color=_RED, ha="center", va="center", weight="bold")
+    ax.text(cross[0], low - 0.35, "blocked", fontsize=13, color=_RED, ha="center", va="top")
+    _edge(ax, row[2], row[3])
+    _edge(ax, row[3], row[4])
+
+
+def draw_reparameterization_graph():
+    """The VAE's computation graph with the reparameterization trick (top) and without (bottom).
+
+    Solid arrows carry gradients back, dashed ones do not: with the trick the
+    only random node is the noise, so the gradient reaches the encoder; with
+    ``.sample()`` it stops at z.
+
+    Returns:
+        The matplotlib figure.
+    """
+    fig = plt.figure(figsize=(10, 5.3))
+    ax = fig.add_axes((0, 0, 1, 1), xlim=(0, 10), ylim=(0, 5.3))  # one data unit = one inch
+    ax.axis("off")
+    _draw_graph_with_trick(ax)
+    ax.plot([0.1, 9.9], [1.9, 1.9], color="grey", lw=0.8)  # the rule between the halves
+    _draw_graph_without_trick(ax)
+    return fig

@@ -2,13 +2,15 @@
 
 import html
 import json
+import re
 import time
 
 import pytest
 
 from autograder.execute import errors, read, run_notebook
 from autograder.paths import NOTEBOOKS, SOLUTIONS, assignment_ids, notebook_names
-from autograder.release import release
+from autograder.release import is_speaker_note, release
+from autograder.samples import solution_code, with_answers
 from autograder.slides import deck
 
 SOURCES = [SOLUTIONS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]
@@ -60,3 +62,48 @@ def test_source_notebook_runs_top_to_bottom_and_makes_its_deck(path, tmp_path):
     for secret in ("BEGIN HIDDEN TESTS", "BEGIN SOLUTION", "course.reference", "expect_close("):
         assert secret not in text, f"the deck of {path.name} shows {secret!r}"
     assert "setup(seed" not in text, f"the deck of {path.name} shows the set-up cell"
+
+
+RELEASED = [NOTEBOOKS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]
+#: Where a student's kit does not reach: a student-facing cell must not send them there.
+NOT_IN_THE_KIT = re.compile(r"\b(tests|scripts|autograder)/|python -m (tests|scripts)\.")
+
+
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.parent.name)
+def test_student_notebook_holds_no_lecturer_text_or_repository_paths(path):
+    """The kit's notebooks leave the speaker notes out and never point at files students lack."""
+    notebook = read(path)
+    notes = [
+        c.get("id")
+        for c in notebook.cells
+        if is_speaker_note(c) or c.get("id", "").endswith("_notes")
+    ]
+    assert not notes, f"{path}: speaker notes in the student notebook: {notes}"
+    for cell in notebook.cells:
+        found = NOT_IN_THE_KIT.search(cell.source)
+        assert not found, f"{path}: cell {cell.get('id')} mentions {found.group(0)!r}"
+
+
+def _allowed(output):
+    """An error a student sees with only the first exercise done: a stub's NotImplementedError,
+    or the one sentence of ``course.notebook.needs``."""
+    _, name, message = output
+    needed = name == "ExerciseNeeded" and "not written yet" in message
+    return name == "NotImplementedError" or needed
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", RELEASED, ids=lambda p: p.parent.name)
+def test_student_notebook_with_its_first_exercise_done_fails_only_where_it_should(path):
+    """Run cell by cell with only the first exercise answered, every error is a stub's
+    NotImplementedError or the sentence saying which exercise a cell needs (no NameError far
+    from the cause)."""
+    assignment_id, notebook_id = path.parent.name, path.stem
+    answers = solution_code(assignment_id, notebook_id)
+    first = next(iter(answers))
+    notebook = with_answers(assignment_id, notebook_id, {first: answers[first]})
+    notebook = run_notebook(notebook, cwd=path.parent, allow_errors=True, timeout=600)
+    found = errors(notebook)
+    assert found, "the other exercises are not written: some cell must say so"
+    wrong = [e for e in found if not _allowed(e)]
+    assert not wrong, f"{path.name}: errors other than 'not written yet': {wrong}"

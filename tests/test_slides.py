@@ -4,13 +4,14 @@ The decks themselves are built and checked in ``tests/test_notebooks.py``,
 from the notebook that test has just run (no second execution).
 """
 
+import ast
 import re
 
 import nbformat
 import pytest
 
 from autograder.execute import read
-from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
+from autograder.paths import COURSE_PACKAGE, SOLUTIONS, assignment_ids, notebook_names
 from autograder.slides import SLIDE_TYPES, lecture_cells, slide_type
 
 SOURCES = [SOLUTIONS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]
@@ -57,15 +58,40 @@ def test_every_section_has_speaker_notes(path):
         )
 
 
+def _drawing_functions():
+    """``{name: source}`` of the ``draw_*`` functions of the course's helper modules."""
+    found = {}
+    for module in COURSE_PACKAGE.rglob("*.py"):
+        if "reference" in module.parts:
+            continue
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("draw_"):
+                found[node.name] = ast.get_source_segment(module.read_text(), node)
+    return found
+
+
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
 def test_the_topic_has_a_diagram_drawn_by_code(path):
-    """A code cell with id ``diagram``, shown in the lecture, drawing without image files."""
+    """A short code cell with id ``diagram``, shown in the lecture, calling a ``draw_*`` helper of
+    the course that draws with matplotlib, without image files (the drawing code is a helper's,
+    not text for the student kit)."""
     notebook = read(path)
     diagrams = [c for c in notebook.cells if c.get("id") == "diagram"]
     assert len(diagrams) == 1 and diagrams[0].cell_type == "code", f"{path.name}: no diagram cell"
-    assert slide_type(diagrams[0]) not in {"skip", "notes"}
-    assert not LOADS_AN_IMAGE.search(diagrams[0].source), "a diagram is drawn, not loaded"
-    assert "plt." in diagrams[0].source or "ax." in diagrams[0].source
+    cell = diagrams[0]
+    assert slide_type(cell) not in {"skip", "notes"}
+    assert len(cell.source.strip().splitlines()) <= 5, f"{path.name}: move the drawing to a helper"
+    called = {
+        node.func.id
+        for node in ast.walk(ast.parse(cell.source))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    helpers = _drawing_functions()
+    drawn = [helpers[name] for name in called if name in helpers]
+    assert drawn, f"{path.name}: the diagram cell calls no draw_* helper of the course"
+    for source in drawn:
+        assert not LOADS_AN_IMAGE.search(source), "a diagram is drawn, not loaded"
+        assert "plt." in source or "ax." in source or "axes." in source
 
 
 def test_lecture_leaves_out_tests_markers_and_set_up():

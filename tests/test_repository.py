@@ -18,7 +18,17 @@ TESTS = sorted(p for p in (REPO / "tests").rglob("*.py") if "benchmarks" not in 
 STUDENT_NOTEBOOKS = sorted(NOTEBOOKS.glob("*/*.ipynb"))
 
 #: Paths that exist in the repository but not in the student kit.
-INSTRUCTOR_ONLY = ("tests/", "autograder/", "solutions/", "course/reference", "docs/", "../")
+INSTRUCTOR_ONLY = (
+    "tests/",
+    "scripts/",
+    "autograder/",
+    "solutions/",
+    "course/reference",
+    "docs/",
+    "../",
+    "python -m tests",
+    "python -m scripts",
+)
 
 
 def test_readme_links_stay_inside_the_repository():

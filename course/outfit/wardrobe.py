@@ -25,6 +25,16 @@ discover from examples (the way OutfitTransformer learns them from Polyvore):
   category the outfit already has added (two pairs of shoes), or a random odd
   item added.
 
+**The same on every CPU.** Floating-point results differ in their last bits
+between CPUs (vectorized kernels, matrix libraries), so every discrete choice
+(categories, styles, hues, items, outfits, negatives) comes from integer
+random draws and integer arithmetic: hues are whole degrees, saturations
+whole percents, style coordinates multiples of 1/32 (exact floats, so style
+gaps are exact), and an item's draw weight is an integer (its probability
+relative to the best item's, rounded to units of 2^-20: float noise is about
+1e-10 of a unit). Only the embeddings are floats computed by kernels, equal
+between CPUs up to their last bits.
+
 Shipped to students with the notebooks.
 """
 
@@ -55,19 +65,21 @@ CATEGORIES = ("top", "bottom", "shoes", "bag", "outerwear", "accessory")
 #: Names of the hidden styles (for plots only: the generator knows them, the scorer does not).
 STYLES = ("classic", "sport", "street", "boho", "evening", "business")
 
-#: How often a catalogue item belongs to each category.
-CATEGORY_SHARE = (0.22, 0.2, 0.18, 0.14, 0.12, 0.14)
-#: How often an outfit holds an item of each category.
-CATEGORY_IN_OUTFIT = (0.95, 0.9, 0.85, 0.45, 0.35, 0.45)
+#: How often a catalogue item belongs to each category, in percent.
+CATEGORY_PERCENT = (22, 20, 18, 14, 12, 14)
+#: How often an outfit holds an item of each category, in percent.
+IN_OUTFIT_PERCENT = (95, 90, 85, 45, 35, 45)
 
 STYLE_DIM = 8  # dimensions of the hidden style space
+STYLE_GRID = 32  # style coordinates are multiples of 1 / STYLE_GRID (exact in float32)
 NUISANCE_DIM = 6  # features unrelated to compatibility
-NEUTRAL_SHARE = 0.3  # share of neutral-coloured items
-WILD_SHARE = 0.2  # share of items whose hue ignores their style's palette
+NEUTRAL_PERCENT = 30  # share of neutral-coloured items
+WILD_PERCENT = 20  # share of items whose hue ignores their style's palette
 STYLE_SPREAD = 0.35  # an item's distance from its style's prototype, per dimension
-HUE_SPREAD = math.radians(18)  # an item's hue around its style's palette hue
+HUE_SPREAD = 18  # degrees: an item's hue around its style's palette hue
 STYLE_WEIGHT = 1.2  # how strongly an outfit prefers items of its style
 COLOUR_WEIGHT = 6.0  # how strongly it prefers harmonious colours
+WEIGHT_UNITS = 2**20  # an item's draw weight: its probability relative to the best item's, x 2^20
 
 
 @dataclass
@@ -78,12 +90,13 @@ class Wardrobe:
         embeddings: float32 (N, d): what a model sees of each item.
         categories: int64 (N,): index into :data:`CATEGORIES`.
         styles: int64 (N,): the hidden style the item was drawn from.
-        style_vectors: float32 (N, STYLE_DIM): the item's place in style space.
-        hues: float32 (N,): hue in radians (meaningless for neutrals).
-        saturations: float32 (N,): 0 for neutrals, up to 1.
+        style_vectors: float32 (N, STYLE_DIM): the item's place in style space
+            (multiples of 1 / STYLE_GRID).
+        hues: int64 (N,): hue in whole degrees, 0 to 359 (meaningless for neutrals).
+        saturations: float32 (N,): 0 for neutrals, 0.45 to 1 in steps of 0.01.
         lightness: float32 (N,): 0 (black) to 1 (white).
-        prototypes: float32 (n_styles, STYLE_DIM): the styles' centres.
-        palettes: float32 (n_styles, 2): two base hues per style.
+        prototypes: float32 (n_styles, STYLE_DIM): the styles' centres (on the same grid).
+        palettes: int64 (n_styles, 2): two base hues per style, in degrees.
         seed: the seed the wardrobe was made from.
     """
 
@@ -118,50 +131,65 @@ class Wardrobe:
     def rgb(self, items):
         """RGB colours in [0, 1] of the items (a list or tensor of indices): (len, 3), for plots."""
         items = torch.as_tensor(items)
-        h = (self.hues[items] % (2 * math.pi)) / (2 * math.pi)
+        h = (self.hues[items] % 360) / 360
         s, v = self.saturations[items], 0.25 + 0.7 * self.lightness[items]
         k = torch.stack([(5 + 6 * h) % 6, (3 + 6 * h) % 6, (1 + 6 * h) % 6], dim=-1)
         ramp = torch.clamp(torch.minimum(k, 4 - k), 0, 1)  # the standard HSV to RGB formula
         return (v.unsqueeze(-1) * (1 - s.unsqueeze(-1) * ramp)).clamp(0, 1)
 
 
+def _percent_draws(percents, shape, g):
+    """Booleans of ``shape``: True with the given chance (an int or a tuple per last dimension)."""
+    return torch.randint(100, shape, generator=g) < torch.tensor(percents)
+
+
+def _on_grid(values):
+    """float64 values rounded to multiples of 1 / STYLE_GRID, as float32 (exactly)."""
+    return ((values * STYLE_GRID).round() / STYLE_GRID).float()
+
+
+def _item_colours(n_items, styles, palettes, g):
+    """Hues (int64 degrees) and saturations (float32, in steps of 0.01) of the items."""
+    which_hue = torch.randint(2, (n_items,), generator=g)
+    jitter = (HUE_SPREAD * torch.randn(n_items, generator=g, dtype=torch.float64)).round()
+    hues = palettes[styles, which_hue] + jitter.long()
+    # Some chromatic items take a random hue: fashion is not that strict.
+    wild = _percent_draws(WILD_PERCENT, (n_items,), g)
+    hues = torch.where(wild, torch.randint(360, (n_items,), generator=g), hues) % 360
+    neutral = _percent_draws(NEUTRAL_PERCENT, (n_items,), g)
+    percent = torch.randint(45, 101, (n_items,), generator=g).masked_fill(neutral, 0)
+    return hues, percent / 100
+
+
 @one_thread()  # these small tensors only wait for a second thread
 def make_wardrobe(n_items=5000, dim=32, seed=0):
     """A seeded catalogue of ``n_items`` items with ``dim``-dimensional embeddings.
 
-    The same seed gives the same wardrobe (item attributes, embeddings, styles
-    and palettes) on every machine: only ``torch.Generator`` draws are used.
+    The same seed gives the same wardrobe on every machine: the same item
+    attributes, styles and palettes (integer draws, or float64 draws rounded
+    to a coarse grid), and embeddings equal up to the last bits of float32.
     """
     g = torch.Generator().manual_seed(seed)
     n_styles = len(STYLES)
-    prototypes = torch.randn(n_styles, STYLE_DIM, generator=g)
-    palettes = torch.rand(n_styles, 2, generator=g) * 2 * math.pi
+    prototypes = _on_grid(torch.randn(n_styles, STYLE_DIM, generator=g, dtype=torch.float64))
+    palettes = torch.randint(360, (n_styles, 2), generator=g)
 
-    categories = torch.multinomial(
-        torch.tensor(CATEGORY_SHARE), n_items, replacement=True, generator=g
-    )
+    share_ends = torch.tensor(CATEGORY_PERCENT).cumsum(0)  # 22, 42, ..., 100
+    percentile = torch.randint(100, (n_items,), generator=g)
+    categories = torch.bucketize(percentile, share_ends, right=True)
     styles = torch.randint(n_styles, (n_items,), generator=g)
-    style_vectors = prototypes[styles] + STYLE_SPREAD * torch.randn(n_items, STYLE_DIM, generator=g)
-    which_hue = torch.randint(2, (n_items,), generator=g)
-    hues = palettes[styles, which_hue] + HUE_SPREAD * torch.randn(n_items, generator=g)
-    # Some chromatic items take a random hue: fashion is not that strict.
-    wild = torch.rand(n_items, generator=g) < WILD_SHARE
-    hues = torch.where(wild, torch.rand(n_items, generator=g) * 2 * math.pi, hues)
-    hues = hues % (2 * math.pi)
-    neutral = torch.rand(n_items, generator=g) < NEUTRAL_SHARE
-    saturations = torch.where(
-        neutral,
-        torch.zeros(n_items),
-        0.45 + 0.55 * torch.rand(n_items, generator=g),
-    )
+    offsets = STYLE_SPREAD * torch.randn(n_items, STYLE_DIM, generator=g, dtype=torch.float64)
+    style_vectors = _on_grid(prototypes[styles].double() + offsets)
+    hues, saturations = _item_colours(n_items, styles, palettes, g)
     lightness = torch.rand(n_items, generator=g)
     nuisance = torch.randn(n_items, NUISANCE_DIM, generator=g)
 
+    radians = hues * (math.pi / 180)
     features = torch.cat(
         [
             3.0 * torch.nn.functional.one_hot(categories, len(CATEGORIES)).float(),
             style_vectors,
-            1.5 * saturations.unsqueeze(1) * torch.stack([hues.cos(), hues.sin()], dim=1),
+            1.5 * saturations.unsqueeze(1) * torch.stack([radians.cos(), radians.sin()], dim=1),
             lightness.unsqueeze(1),
             0.5 * nuisance,
         ],
@@ -185,11 +213,42 @@ def make_wardrobe(n_items=5000, dim=32, seed=0):
 
 
 def _affinity(wardrobe, style, base_hue):
-    """(N,) log-weights of every item for an outfit of ``style`` around ``base_hue``."""
-    style_gap = (wardrobe.style_vectors - wardrobe.prototypes[style]).pow(2).sum(1)
-    turn = (wardrobe.hues - base_hue).remainder(math.pi)  # a hue or its complement
-    colour_gap = torch.minimum(turn, math.pi - turn) / (math.pi / 2)
-    return -STYLE_WEIGHT * style_gap - COLOUR_WEIGHT * wardrobe.saturations * colour_gap.pow(2)
+    """(N,) float64 log-weights of every item for an outfit of ``style`` around ``base_hue``.
+
+    ``base_hue`` in degrees. Elementwise arithmetic on exact values (grid
+    coordinates, whole degrees): the same bits on every CPU.
+    """
+    offsets = wardrobe.style_vectors.double() - wardrobe.prototypes[style].double()
+    style_gap = offsets.square().sum(1)  # sums of multiples of 1/1024: exact in any order
+    turn = (wardrobe.hues - base_hue) % 180  # a hue or its complement
+    colour_gap = torch.minimum(turn, 180 - turn).double() / 90
+    colour_term = wardrobe.saturations.double() * colour_gap.square()
+    return -STYLE_WEIGHT * style_gap - COLOUR_WEIGHT * colour_term
+
+
+def _draw_weights(affinity):
+    """Integer weights (int64) proportional to ``exp(affinity)``, the best item's WEIGHT_UNITS.
+
+    Rounded to whole units, far above the last-bit differences of ``exp``
+    between CPUs (1e-10 of a unit); items below half a unit are never drawn.
+    """
+    return torch.round(WEIGHT_UNITS * torch.exp(affinity - affinity.max())).long()
+
+
+def _weighted_draws(weights, n, g):
+    """``n`` indices drawn with replacement with probability proportional to int64 ``weights``.
+
+    Integer arithmetic only: a ticket in [0, total) and the item whose share of
+    the cumulative weights holds it.
+    """
+    ends = weights.cumsum(0)
+    tickets = torch.randint(int(ends[-1]), (n,), generator=g)
+    return torch.searchsorted(ends, tickets, right=True)
+
+
+def _uniform_below(counts, g):
+    """For each count c of the int64 tensor ``counts``, an integer uniform in [0, c)."""
+    return torch.randint(2**40, counts.shape, generator=g) % counts  # bias below 1e-11
 
 
 @one_thread()
@@ -199,14 +258,15 @@ def sample_outfits(wardrobe, n_outfits, seed, min_size=3):
     Each outfit picks a style, one of its two palette hues, and the categories
     it holds (``min_size`` to 6, at most one item each); each item is then drawn
     from its category with probability proportional to
-    ``exp(-STYLE_WEIGHT * style gap - COLOUR_WEIGHT * saturation * colour gap^2)``.
-    Items come in category order. The same wardrobe and seed give the same outfits.
+    ``exp(-STYLE_WEIGHT * style gap - COLOUR_WEIGHT * saturation * colour gap^2)``
+    (in whole units of 2^-20 of the best item's). Items come in category order.
+    The same wardrobe and seed give the same outfits, on every CPU.
     """
     g = torch.Generator().manual_seed(seed)
     n_draw = 2 * n_outfits + 16  # enough outfits survive the size rule
     styles = torch.randint(len(STYLES), (n_draw,), generator=g)
     palette_choice = torch.randint(2, (n_draw,), generator=g)
-    include = torch.rand(n_draw, 6, generator=g) < torch.tensor(CATEGORY_IN_OUTFIT)
+    include = _percent_draws(IN_OUTFIT_PERCENT, (n_draw, 6), g)
     keep = torch.nonzero(include.sum(1) >= min_size).flatten()[:n_outfits]
     styles, palette_choice, include = styles[keep], palette_choice[keep], include[keep]
     mood = styles * 2 + palette_choice  # one of 2 * len(STYLES) (style, base hue) pairs
@@ -218,9 +278,8 @@ def sample_outfits(wardrobe, n_outfits, seed, min_size=3):
             if len(rows) == 0:
                 continue
             base_hue = wardrobe.palettes[m // 2, m % 2]
-            weights = torch.softmax(_affinity(wardrobe, m // 2, base_hue)[pool], 0)
-            drawn = torch.multinomial(weights, len(rows), replacement=True, generator=g)
-            picks[rows, c] = pool[drawn]
+            weights = _draw_weights(_affinity(wardrobe, m // 2, base_hue)[pool])
+            picks[rows, c] = pool[_weighted_draws(weights, len(rows), g)]
     return [row[row >= 0] for row in picks]
 
 
@@ -266,8 +325,8 @@ def _random_items(wardrobe, categories, g):
 
 def _random_position(valid, g):
     """For each row of the boolean (n, width) ``valid``, a uniformly random True column."""
-    noise = torch.rand(valid.shape, generator=g).masked_fill(~valid, -1.0)
-    return noise.argmax(1)
+    rank = _uniform_below(valid.sum(1), g)  # which of the row's True columns
+    return (valid.cumsum(1) <= rank.unsqueeze(1)).sum(1)
 
 
 def matching_duplicates(wardrobe, table, n, g):
@@ -286,9 +345,10 @@ def matching_duplicates(wardrobe, table, n, g):
     majority = torch.stack([(styles == s).sum(1) for s in range(len(STYLES))], 1).argmax(1)
     colourful = torch.where(valid, wardrobe.saturations[items], -1.0).argmax(1)
     hue = wardrobe.hues[items[rows, colourful]]
-    turn = (hue.unsqueeze(1) - wardrobe.palettes[majority]).remainder(2 * math.pi)
-    palette = torch.minimum(turn, 2 * math.pi - turn).argmin(1)
-    positions = torch.multinomial(valid.float(), n, replacement=True, generator=g)  # (B, n)
+    turn = (hue.unsqueeze(1) - wardrobe.palettes[majority]) % 360  # whole degrees
+    palette = torch.minimum(turn, 360 - turn).argmin(1)
+    sizes = valid.sum(1, keepdim=True).expand(-1, n)
+    positions = _uniform_below(sizes, g)  # (B, n): the outfit's items come first in its row
     category = wardrobe.categories[items.gather(1, positions)].flatten()
     mood = (majority * 2 + palette).repeat_interleave(n)
     new = torch.empty(len(table) * n, dtype=torch.int64)
@@ -299,10 +359,7 @@ def matching_duplicates(wardrobe, table, n, g):
             if len(chosen) == 0:
                 continue
             affinity = _affinity(wardrobe, m // 2, wardrobe.palettes[m // 2, m % 2])[pool]
-            drawn = torch.multinomial(
-                torch.softmax(affinity, 0), len(chosen), replacement=True, generator=g
-            )
-            new[chosen] = pool[drawn]
+            new[chosen] = pool[_weighted_draws(_draw_weights(affinity), len(chosen), g)]
     return new.view(len(table), n)
 
 

@@ -52,11 +52,13 @@ def pml_batch_hard_loss(margin):
 def face_like_batch(n, per_class=4, dim=64, seed=0):
     """``(emb, labels)``: n / per_class classes of per_class unit-length embeddings each.
 
-    Many classes with few members each, as in the lecture's MegaFace; float32.
+    Many classes with few members each, as in the lecture's MegaFace; float32, drawn in
+    float64 (PyTorch's float32 normal sampler rounds differently from one CPU to another).
     """
     generator = torch.Generator().manual_seed(seed)
     labels = torch.arange(n // per_class).repeat_interleave(per_class)
-    emb = torch.nn.functional.normalize(torch.randn(len(labels), dim, generator=generator), dim=1)
+    draws = torch.randn(len(labels), dim, generator=generator, dtype=torch.float64)
+    emb = torch.nn.functional.normalize(draws.float(), dim=1)
     return emb, labels
 
 

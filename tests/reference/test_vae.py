@@ -28,19 +28,22 @@ LN2 = math.log(2.0)
 
 
 def _gaussians(batch, latent, dtype=torch.float64, seed=0, spread=2.0):
-    """Seeded ``(mu, logvar)`` of shape (batch, latent): means and log-variances in a range."""
+    """Seeded ``(mu, logvar)`` of shape (batch, latent): means and log-variances in a range.
+
+    Normal draws are made in float64 (the same on every CPU), then rounded to ``dtype``.
+    """
     generator = torch.Generator().manual_seed(seed)
-    mu = torch.randn(batch, latent, generator=generator, dtype=dtype) * spread
+    mu = torch.randn(batch, latent, generator=generator, dtype=torch.float64).to(dtype) * spread
     logvar = (torch.rand(batch, latent, generator=generator, dtype=dtype) * 2 - 1) * 2 * spread
     return mu, logvar
 
 
 def _images(batch, pixels, dtype=torch.float64, seed=0, binary=False):
-    """Seeded ``(x, x_logits)``: pixels in [0, 1] (some exactly 0 or 1) and logits."""
+    """Seeded ``(x, x_logits)``: pixels in [0, 1] (some exactly 0 or 1), logits (float64 draws)."""
     generator = torch.Generator().manual_seed(seed)
     x = torch.rand(batch, pixels, generator=generator, dtype=dtype)
     x = (x > 0.5).to(dtype) if binary else x.where(x > 0.2, 0.0).where(x < 0.8, 1.0)
-    x_logits = torch.randn(batch, pixels, generator=generator, dtype=dtype) * 4
+    x_logits = torch.randn(batch, pixels, generator=generator, dtype=torch.float64).to(dtype) * 4
     return x, x_logits
 
 
@@ -109,10 +112,12 @@ def test_reparameterize_matches_normal_with_the_same_noise(shape):
 def test_reparameterize_gradients_match_the_analytic_ones(dtype):
     """dz/dmu = 1 and dz/dlogvar = exp(logvar/2) * eps / 2, element by element (autograd.grad)."""
     mu, logvar = _gaussians(6, 4, dtype=dtype, seed=1)
-    eps = torch.randn(6, 4, generator=torch.Generator().manual_seed(2), dtype=dtype)
+    eps = torch.randn(6, 4, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    eps = eps.to(dtype)  # drawn in float64: the same on every CPU
     mu.requires_grad_(True)
     logvar.requires_grad_(True)
-    upstream = torch.randn(6, 4, generator=torch.Generator().manual_seed(3), dtype=dtype)
+    upstream = torch.randn(6, 4, generator=torch.Generator().manual_seed(3), dtype=torch.float64)
+    upstream = upstream.to(dtype)
     z = reparameterize(mu, logvar, eps)
     grad_mu, grad_logvar = torch.autograd.grad(z, (mu, logvar), grad_outputs=upstream)
     tol = 1e-5 if dtype == torch.float32 else 1e-12

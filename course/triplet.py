@@ -1,14 +1,16 @@
-"""The photographs, the embedding network, its batches, training loop and tables of 05_triplet.
+"""Photographs, the embedding network, batches, training, tables and figures of 05_triplet.
 
 Nothing here computes an exercise (a triplet loss, mined triplets, an
 identification, a threshold): the notebook passes the student's functions in,
 so that the network trains and is evaluated with the code the student wrote.
+``distance_tolerance`` is the rounding allowance of the notebook's tests.
 Shipped to students with the notebooks.
 """
 
 import itertools
 import math
 
+import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -19,6 +21,8 @@ __all__ = [
     "PHOTO_SIZE",
     "EmbeddingNet",
     "collection_bound_rows",
+    "distance_tolerance",
+    "draw_negative_kinds",
     "embed",
     "photographs",
     "pk_batch",
@@ -309,3 +313,89 @@ def collection_bound_rows(emb, labels, collection_embedding, size, margin, seed=
             }
         )
     return rows
+
+
+def distance_tolerance(emb, squared=False, at_least=0.0):
+    """How far two correct results of ``pairwise_distances(emb)`` may lie apart by rounding alone.
+
+    A squared distance |a - b|^2 computed in floating point, by its definition
+    (the sum of the squared differences) or through the expansion
+    |a|^2 + |b|^2 - 2 a.b (one matrix product), is off by at most about
+    (D + 2) eps (|a|^2 + |b|^2), with eps = ``torch.finfo(emb.dtype).eps`` the
+    precision of the dtype and D the length of a row: a dot product of length D
+    is off by at most about D eps / 2 of the sum of its products' sizes
+    (Higham, 2002, *Accuracy and Stability of Numerical Algorithms*, section
+    3.1). Two correct answers may differ by both errors, so by at most
+
+        T = 4 (D + 2) eps max_i |a_i|^2           (squared distances)
+
+    and, as |x - y| = |x^2 - y^2| / (x + y) <= min(sqrt(|x^2 - y^2|), |x^2 - y^2| / y),
+    distances by sqrt(T), or by T / ``at_least`` when every distance compared
+    is at least ``at_least``. The expansion loses digits where |a - b| is far
+    smaller than |a| and |b| (cancellation): the bound allows for it.
+
+    Args:
+        emb: floating-point tensor (..., N, D): the rows whose distances are compared.
+        squared: the tolerance of squared distances (T) rather than of distances.
+        at_least: a lower bound of the distances compared (0: none known).
+
+    Returns:
+        A float >= 0: an absolute tolerance (``atol``) for ``expect_close``.
+    """
+    eps = torch.finfo(emb.dtype).eps
+    largest = emb.detach().double().pow(2).sum(dim=-1).max().item() if emb.numel() else 0.0
+    allowed = 4 * (emb.shape[-1] + 2) * eps * largest
+    if squared:
+        return allowed
+    if at_least > 0:
+        return min(math.sqrt(allowed), allowed / at_least)
+    return math.sqrt(allowed)
+
+
+def draw_negative_kinds(d_ap=1.0, margin=0.5, count=220, seed=3):
+    """The kinds of negatives around one anchor as rings: hard, semi-hard, easy.
+
+    The anchor sits at the origin, its positive at distance ``d_ap``; ``count``
+    negatives drawn uniformly in a square are coloured by their kind, with
+    delta = d(a, n) - d(a, p): hard inside the circle of radius d(a, p),
+    semi-hard in the ring out to d(a, p) + ``margin``, easy beyond it.
+    """
+    generator = torch.Generator().manual_seed(seed)
+    reach = 1.4 * (d_ap + margin)
+    negatives = (torch.rand(count, 2, generator=generator, dtype=torch.float64) * 2 - 1) * reach
+    delta = torch.linalg.vector_norm(negatives, dim=1) - d_ap
+    kinds = {
+        "hard: δ ≤ 0": (delta <= 0, "C3"),
+        "semi-hard: 0 < δ ≤ α": ((delta > 0) & (delta <= margin), "C1"),
+        "easy: δ > α (loss 0)": (delta > margin, "C2"),
+    }
+    box = {"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85}
+    _, axis = plt.subplots(figsize=(6.8, 4.2), layout="constrained")
+    for radius, style, text in ((d_ap, "-", "d(a, p)"), (d_ap + margin, "--", "d(a, p) + α")):
+        axis.add_patch(plt.Circle((0, 0), radius, fill=False, ls=style, color="k", lw=1.2))
+        axis.text(0, radius + 0.02, text, ha="center", va="bottom", fontsize=10, bbox=box)
+    for label, (mask, colour) in kinds.items():
+        axis.scatter(*negatives[mask].T, s=14, color=colour, label=f"{label}: {int(mask.sum())}")
+    # The three zones named on the picture, and the margin as the width of the ring.
+    zones = (
+        ((-0.45 * d_ap, -0.45 * d_ap), "hard", "C3"),
+        ((0.0, -(d_ap + margin / 2)), "semi-hard", "C1"),
+        ((-0.8 * reach, 0.88 * reach), "easy", "C2"),
+    )
+    for xy, name, colour in zones:
+        axis.text(
+            *xy, name, color=colour, fontsize=12, weight="bold", ha="center", va="center", bbox=box
+        )
+    arrow = {"arrowstyle": "<->", "lw": 1.2}
+    axis.annotate("", (-d_ap - margin, 0), (-d_ap, 0), arrowprops=arrow)
+    axis.text(-d_ap - margin / 2, 0.06, "margin α", ha="center", va="bottom", fontsize=9, bbox=box)
+    axis.plot(0, 0, "k*", ms=14, label="anchor a")
+    axis.plot(d_ap, 0, "k^", ms=9, label="positive p")
+    axis.set(
+        xlim=(-1.05 * reach, 1.05 * reach),
+        ylim=(-1.05 * reach, 1.05 * reach),
+        aspect="equal",
+        title="Negatives of one anchor: hard, semi-hard, easy",
+    )
+    axis.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    plt.show()

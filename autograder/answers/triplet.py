@@ -14,7 +14,9 @@ from autograder.answers import Edit, correct, cross, mistake, plain, unattempted
 
 ASSIGNMENT = "05_triplet"
 
-SAFE_SQRT = "return torch.where(positive, safe.sqrt(), torch.zeros_like(squared_distance))"
+SAFE_SQRT = "return torch.where(positive, safe.sqrt(), 0.0)"
+#: The answer key's expansion for rows on dimension -2, whatever the leading dimensions.
+BATCHED_NORMS = "total = norms.unsqueeze(-1) + norms.unsqueeze(-2)"
 
 # --- pairwise_distances ----------------------------------------------------------------------
 PD_L1 = """
@@ -28,6 +30,50 @@ def pairwise_distances(emb, squared=False):
     norms = (emb * emb).sum(-1)
     sq = norms.unsqueeze(-1) + norms.unsqueeze(-2) - 2 * emb @ emb.transpose(-1, -2)
     return sq if squared else sq.sqrt()
+"""
+
+PD_PLAIN_BROADCAST = """
+def pairwise_distances(emb, squared=False):
+    squared_distance = (emb.unsqueeze(-2) - emb.unsqueeze(-3)).pow(2).sum(dim=-1)
+    if squared:
+        return squared_distance
+    positive = squared_distance > 0
+    safe = torch.where(positive, squared_distance, torch.ones_like(squared_distance))
+    return torch.where(positive, safe.sqrt(), torch.zeros_like(squared_distance))
+"""
+
+PD_PLAIN_GRAM = """
+def pairwise_distances(emb, squared=False):
+    gram = emb @ emb.transpose(-1, -2)
+    norms = gram.diagonal(dim1=-2, dim2=-1)
+    d2 = (norms.unsqueeze(-1) + norms.unsqueeze(-2) - 2 * gram).clamp(min=0)
+    if squared:
+        return d2
+    positive = d2 > 0
+    return torch.where(positive, torch.where(positive, d2, 1.0).sqrt(), 0.0)
+"""
+
+# Norms summed apart from the product (the diagonal is then 0 only up to rounding), clamped,
+# and the square root behind one torch.where, which passes no gradient to the zeros.
+PD_GRAM_SUMMED_NORMS = """
+def pairwise_distances(emb, squared=False):
+    norms = (emb**2).sum(dim=-1, keepdim=True)
+    d2 = norms + norms.transpose(-1, -2) - 2 * emb @ emb.transpose(-1, -2)
+    d2 = d2.clamp_min(0)
+    return d2 if squared else torch.where(d2 > 0, d2, 0.0).sqrt()
+"""
+
+# FaceNet's TensorFlow recipe: the expansion, then eps added where the distance is 0.
+PD_GRAM_EPS_MASK = """
+def pairwise_distances(emb, squared=False):
+    norms = emb.pow(2).sum(-1, keepdim=True)
+    d2 = norms + norms.transpose(-1, -2) - 2 * emb @ emb.transpose(-1, -2)
+    eye = torch.eye(emb.shape[-2], dtype=torch.bool)
+    d2 = torch.where(eye, 0.0, d2.clamp(min=0))
+    if squared:
+        return d2
+    zero = d2 == 0
+    return torch.sqrt(d2 + zero * 1e-16) * ~zero
 """
 
 PD_PLAIN_CDIST = """
@@ -220,6 +266,29 @@ def batch_hard_triplet_loss(emb, labels, margin):
     return torch.stack(losses).mean()
 """
 
+# The whole distance matrix, with a gradient through its max and min (the answer key differentiates
+# only the chosen distances); and the easiest positive instead of the hardest.
+BH_PLAIN_MASKS = """
+def batch_hard_triplet_loss(emb, labels, margin):
+    d = pairwise_distances(emb)
+    same = labels[:, None] == labels[None, :]
+    pos = same & ~torch.eye(len(labels), dtype=torch.bool)
+    hardest_pos = torch.where(pos, d, -torch.inf).max(dim=1).values
+    hardest_neg = torch.where(~same, d, torch.inf).min(dim=1).values
+    valid = pos.any(dim=1) & (~same).any(dim=1)
+    losses = torch.relu(hardest_pos[valid] - hardest_neg[valid] + margin)
+    return losses.mean() if len(losses) else d.sum() * 0.0
+"""
+
+BH_EASIEST_POSITIVE = BH_PLAIN_MASKS.replace(
+    "torch.where(pos, d, -torch.inf).max(dim=1)", "torch.where(pos, d, torch.inf).min(dim=1)"
+)
+
+# The mask multiplied in: the zeros it leaves win the min, so every hardest negative is at 0.
+BH_MULTIPLIED_MASK = BH_PLAIN_MASKS.replace(
+    "torch.where(~same, d, torch.inf).min(dim=1)", "(d * ~same).min(dim=1)"
+)
+
 BH_OWN_DISTANCES_LOOP = BH_PLAIN_LOOP.replace("torch.cdist(emb, emb)", "pairwise_distances(emb)")
 
 BH_PLAIN_SQRT = """
@@ -361,14 +430,15 @@ ANSWERS = [
     mistake(
         "pd_two_dimensions_only",
         "pairwise_distances",
-        Edit(
-            "difference = emb.unsqueeze(-2) - emb.unsqueeze(-3)",
-            "difference = emb[:, None, :] - emb[None, :, :]",
-        ),
+        Edit(BATCHED_NORMS, "total = norms[:, None] + norms[None, :]"),
     ),
     mistake("pd_gram_without_care", "pairwise_distances", PD_GRAM),
+    plain("pd_plain_broadcast", "pairwise_distances", PD_PLAIN_BROADCAST),
+    plain("pd_plain_gram", "pairwise_distances", PD_PLAIN_GRAM),
     plain("pd_plain_cdist", "pairwise_distances", PD_PLAIN_CDIST),
     plain("pd_plain_vector_norm", "pairwise_distances", PD_PLAIN_NORM),
+    correct("pd_gram_summed_norms", "pairwise_distances", PD_GRAM_SUMMED_NORMS),
+    correct("pd_gram_eps_mask", "pairwise_distances", PD_GRAM_EPS_MASK),
     correct("pd_clamp_and_mask", "pairwise_distances", PD_CLAMP_AND_MASK),
     # --- triplet_loss ----------------------------------------------------------------------------
     mistake("tl_sum", "triplet_loss", Edit("return losses.mean()", "return losses.sum()")),
@@ -430,9 +500,11 @@ ANSWERS = [
     plain("toy_plain_eight_terms", "toy_triplet_loss", TOY_PLAIN),
     correct("toy_closed_form", "toy_triplet_loss", TOY_CLOSED_FORM),
     # --- mine_triplets ---------------------------------------------------------------------------
-    mistake("mine_hard_strict", "mine_triplets", Edit("keep &= delta <= 0", "keep &= delta < 0")),
+    mistake("mine_hard_strict", "mine_triplets", Edit("keep = delta <= 0", "keep = delta < 0")),
     mistake(
-        "mine_semihard_with_zero", "mine_triplets", Edit("keep &= delta > 0", "keep &= delta >= 0")
+        "mine_semihard_with_zero",
+        "mine_triplets",
+        Edit("keep = (delta > 0) & (delta <= margin)", "keep = (delta >= 0) & (delta <= margin)"),
     ),
     mistake(
         "mine_all_ignores_margin",
@@ -442,10 +514,7 @@ ANSWERS = [
     mistake(
         "mine_self_positive",
         "mine_triplets",
-        Edit(
-            "is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)",
-            "is_positive = same",
-        ),
+        Edit("        is_positive.fill_diagonal_(False)  # p != a\n", ""),
     ),
     mistake(
         "mine_easy_inclusive",
@@ -458,49 +527,35 @@ ANSWERS = [
     plain("mine_plain_dense", "mine_triplets", MINE_DENSE),
     plain("mine_plain_per_anchor", "mine_triplets", MINE_PER_ANCHOR),
     # --- batch_hard_triplet_loss -----------------------------------------------------------------
-    mistake(
-        "bh_easiest_positive",
-        "batch_hard_triplet_loss",
-        Edit(
-            "torch.where(is_positive, distances, -torch.inf).max(dim=1)",
-            "torch.where(is_positive, distances, torch.inf).min(dim=1)",
-        ),
-    ),
+    mistake("bh_easiest_positive", "batch_hard_triplet_loss", BH_EASIEST_POSITIVE),
     mistake(
         "bh_farthest_negative",
         "batch_hard_triplet_loss",
         Edit(
-            "torch.where(~same, distances, torch.inf).min(dim=1)",
-            "torch.where(~same, distances, -torch.inf).max(dim=1)",
+            "torch.where(same, torch.inf, rank).argmin(dim=1)",
+            "torch.where(same, -torch.inf, rank).argmax(dim=1)",
         ),
     ),
     mistake(
         "bh_sum", "batch_hard_triplet_loss", Edit("return losses.mean()", "return losses.sum()")
     ),
+    # An anchor alone in its class counted, its own "positive" at distance 0.
     mistake(
         "bh_self_as_positive",
         "batch_hard_triplet_loss",
-        Edit(
-            "is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)",
-            "is_positive = same",
-        ),
+        Edit("valid = (members > 1) & (members < len(labels))", "valid = members < len(labels)"),
     ),
     mistake(
         "bh_all_anchors",
         "batch_hard_triplet_loss",
         Edit(
-            "valid = is_positive.any(dim=1) & (~same).any(dim=1)",
+            "valid = (members > 1) & (members < len(labels))",
             "valid = torch.ones(len(labels), dtype=torch.bool)",
         ),
     ),
-    mistake(
-        "bh_multiplied_mask",
-        "batch_hard_triplet_loss",
-        Edit(
-            "torch.where(~same, distances, torch.inf).min(dim=1)", "(distances * ~same).min(dim=1)"
-        ),
-    ),
+    mistake("bh_multiplied_mask", "batch_hard_triplet_loss", BH_MULTIPLIED_MASK),
     mistake("bh_nan_gradient", "batch_hard_triplet_loss", BH_PLAIN_SQRT),
+    plain("bh_plain_masks", "batch_hard_triplet_loss", BH_PLAIN_MASKS),
     plain("bh_plain_loop", "batch_hard_triplet_loss", BH_PLAIN_LOOP),
     # --- knn_identify ----------------------------------------------------------------------------
     mistake(
@@ -604,10 +659,7 @@ ANSWERS = [
     cross(
         "distances_without_batches_under_a_right_triplet_loss",
         {
-            "pairwise_distances": Edit(
-                "difference = emb.unsqueeze(-2) - emb.unsqueeze(-3)",
-                "difference = emb[:, None, :] - emb[None, :, :]",
-            ),
+            "pairwise_distances": Edit(BATCHED_NORMS, "total = norms[:, None] + norms[None, :]"),
             "triplet_loss": TL_OWN_DISTANCES,
         },
         loses=["test_pairwise_distances"],

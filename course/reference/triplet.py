@@ -12,10 +12,16 @@ verification by the largest class diameter and the worked four-point example
 come from the course's metric-learning lecture; the centroid of a collection
 from the course's talk on collection embeddings.
 
-Every distance is computed by ``pairwise_distances`` (one formula, one safe
-square root): the other functions call it for the distances of a batch, and,
-through its leading batch dimensions, within each triplet, each pair and each
-(query, gallery row) pair.
+``pairwise_distances`` computes the distances between the rows of a set
+through one matrix product, |a - b|^2 = |a|^2 + |b|^2 - 2 a.b (the expansion
+``torch.cdist`` and scikit-learn's ``euclidean_distances`` use), with one safe
+square root; the pairs within rounding error of 0 are recomputed as
+differences (catastrophic cancellation: Higham, 2002, *Accuracy and Stability
+of Numerical Algorithms*, sections 1.7 and 3.1). The other functions call it
+for the distances of a batch and, through its leading batch dimensions,
+within each triplet, each pair and each (query, gallery row) pair. The
+batch-hard loss ranks the candidates of each anchor on the same matrix
+product, without gradient, and differentiates only the 2N distances it keeps.
 
 Each function is also the body of the solution cell of the same name in
 ``solutions/05_triplet/triplet.ipynb``; ``tests/test_reference_sync.py`` fails
@@ -76,14 +82,30 @@ def pairwise_distances(emb, squared=False):
     require_finite_tensors(emb=emb)
     if emb.dim() < 2:
         raise ValueError(f"emb must be (N, D) or (..., N, D), got shape {tuple(emb.shape)}")
-    difference = emb.unsqueeze(-2) - emb.unsqueeze(-3)  # (..., N, N, D)
-    squared_distance = difference.pow(2).sum(dim=-1)
+    # |a - b|^2 = |a|^2 + |b|^2 - 2 a.b: one matrix product, no (..., N, N, D) tensor.
+    gram = emb @ emb.transpose(-1, -2)  # (..., N, N): every a_i . a_j
+    norms = gram.diagonal(dim1=-2, dim2=-1)  # |a_i|^2, read off the Gram matrix
+    total = norms.unsqueeze(-1) + norms.unsqueeze(-2)  # |a_i|^2 + |a_j|^2
+    # 2 a_i . a_j as a_i . a_j + a_j . a_i: a matrix product rounds the two apart, and their
+    # sum keeps the result symmetric. The diagonal is exactly 0: 2 g_ii - 2 g_ii.
+    expansion = total - (gram + gram.transpose(-1, -2))
+    # Rounding leaves up to about (D + 2) eps (|a_i|^2 + |a_j|^2) in each entry (Higham 2002,
+    # section 3.1): all there is where two rows are equal or nearly so. Such pairs (the
+    # diagonal always among them) are recomputed as differences: exactly 0 for equal rows.
+    with torch.no_grad():  # which pairs to recompute is a choice, not a value to differentiate
+        near = expansion <= (emb.shape[-1] + 2) * torch.finfo(emb.dtype).eps * total
+        beyond_diagonal = near.sum() > near.numel() // max(near.shape[-1], 1)
+    if beyond_diagonal:
+        *batch, i, j = near.nonzero(as_tuple=True)
+        exact = (emb[(*batch, i)] - emb[(*batch, j)]).pow(2).sum(dim=-1)
+        expansion = expansion.index_put((*batch, i, j), exact)
+    squared_distance = expansion.clamp(min=0)  # rounding can leave small negative values
     if squared:
         return squared_distance
     positive = squared_distance > 0
     # Where the distance is 0, feed sqrt a harmless 1 and discard it: no 0 * inf = NaN.
-    safe = torch.where(positive, squared_distance, torch.ones_like(squared_distance))
-    return torch.where(positive, safe.sqrt(), torch.zeros_like(squared_distance))
+    safe = torch.where(positive, squared_distance, 1.0)
+    return torch.where(positive, safe.sqrt(), 0.0)
 
 
 def triplet_loss(anchor, positive, negative, margin=1.0, squared=False):
@@ -156,23 +178,24 @@ def mine_triplets(emb, labels, margin, kind):
     require_nonnegative_number("margin", margin)
     if kind not in ("all", "hard", "semihard", "easy"):
         raise ValueError(f"kind must be 'all', 'hard', 'semihard' or 'easy', got {kind!r}")
-    with torch.no_grad():
-        distances = pairwise_distances(emb)
-        same = labels.unsqueeze(0) == labels.unsqueeze(1)
-        is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
+    with torch.no_grad():  # no gradient flows through mining: a plain square root is safe
+        distances = pairwise_distances(emb, squared=True).sqrt()
+        different = labels.unsqueeze(0) != labels.unsqueeze(1)  # the negatives of each anchor
+        is_positive = ~different
+        is_positive.fill_diagonal_(False)  # p != a
         anchors, positives = is_positive.nonzero(as_tuple=True)  # row-major: sorted by (a, p)
         # delta[k, n] for the k-th (anchor, positive) pair and every candidate negative n.
         # (index_select gathers whole rows; it is several times faster than [] indexing.)
         delta = distances.index_select(0, anchors) - distances[anchors, positives].unsqueeze(1)
-        if kind == "easy":
-            keep = delta > margin
-        else:
+        if kind == "all":
             keep = delta <= margin
-            if kind == "hard":
-                keep &= delta <= 0
-            elif kind == "semihard":
-                keep &= delta > 0
-        keep &= ~same.index_select(0, anchors)  # the negative must have another label
+        elif kind == "hard":
+            keep = delta <= 0
+        elif kind == "semihard":
+            keep = (delta > 0) & (delta <= margin)
+        else:
+            keep = delta > margin
+        keep &= different.index_select(0, anchors)  # the negative must have another label
         pair, negatives = keep.nonzero(as_tuple=True)  # sorted by pair, then n
     return anchors.index_select(0, pair), positives.index_select(0, pair), negatives
 
@@ -204,16 +227,26 @@ def batch_hard_triplet_loss(emb, labels, margin):
     require_int_tensor("labels", labels)
     require_shape("labels", labels, (emb.shape[0],))
     require_nonnegative_number("margin", margin)
-    distances = pairwise_distances(emb)  # finite gradients where embeddings coincide
-    same = labels.unsqueeze(0) == labels.unsqueeze(1)
-    is_positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=emb.device)
-    # Masked entries are replaced, not multiplied, so they never win the max or the min.
-    hardest_positive = torch.where(is_positive, distances, -torch.inf).max(dim=1).values
-    hardest_negative = torch.where(~same, distances, torch.inf).min(dim=1).values
-    valid = is_positive.any(dim=1) & (~same).any(dim=1)
-    losses = torch.relu(hardest_positive[valid] - hardest_negative[valid] + margin)
+    with torch.no_grad():  # choosing the hardest pairs needs no gradient
+        # |a - x_j|^2 = |a|^2 + |x_j|^2 - 2 a.x_j: |a|^2 is the same for every candidate j, so
+        # |x_j|^2 - 2 a.x_j ranks them as their distances do (one matrix product for all).
+        gram = emb @ emb.T
+        rank = gram.diagonal().unsqueeze(0) - 2 * gram
+        same = labels.unsqueeze(0) == labels.unsqueeze(1)
+        # Masked entries are replaced, not multiplied, so they never win the max or the min.
+        # The anchor itself (distance 0) wins the max only where every positive coincides
+        # with it, to rounding: their distance is 0 too.
+        hardest_positive = torch.where(same, rank, -torch.inf).argmax(dim=1)
+        hardest_negative = torch.where(same, torch.inf, rank).argmin(dim=1)
+        members = same.sum(dim=1)  # the anchor's class in the batch, the anchor included
+        valid = (members > 1) & (members < len(labels))  # a positive and a negative
+    # The loss needs only these 2N distances, so its gradient costs O(N D), not O(N^2 D);
+    # vector_norm has the gradient 0 at a zero vector (where embeddings coincide).
+    d_ap = torch.linalg.vector_norm(emb - emb[hardest_positive], dim=1)
+    d_an = torch.linalg.vector_norm(emb - emb[hardest_negative], dim=1)
+    losses = torch.relu(d_ap - d_an + margin)[valid]
     if len(losses) == 0:
-        return distances.sum() * 0.0  # no triplet in the batch: 0, still attached to the graph
+        return emb.sum() * 0.0  # no triplet in the batch: 0, still attached to the graph
     return losses.mean()
 
 

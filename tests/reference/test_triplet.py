@@ -2,13 +2,22 @@
 
 The oracles are independent of the reference code: ``torch.nn.TripletMarginLoss``
 (with ``eps=0``: it adds ``eps`` to the difference before the norm), ``torch.cdist``
-away from coinciding points, pytorch-metric-learning's ``TripletMarginMiner`` (one per
-kind) and ``BatchHardMiner`` + ``TripletMarginLoss`` (configured in
-``tests/reference/pml_oracle.py``), scikit-learn's ``KNeighborsClassifier``,
-brute-force loops over triplets and pairs in plain Python, and the lecture's closed
-form of the four-point example, plus the argument checks promised by the docstrings.
-The last test trains the notebook's best network once and checks that on the
-unseen digits it beats raw pixels and the untrained network by 10 points or more.
+by the definition (``compute_mode="donot_use_mm_for_euclid_dist"``: the difference
+first, where the answer key expands |a|^2 + |b|^2 - 2 a.b), pytorch-metric-learning's
+``TripletMarginMiner`` (one per kind) and ``BatchHardMiner`` + ``TripletMarginLoss``
+(configured in ``tests/reference/pml_oracle.py``), scikit-learn's
+``KNeighborsClassifier``, brute-force loops over triplets and pairs in plain Python,
+and the lecture's closed form of the four-point example, plus the argument checks
+promised by the docstrings. The last test trains the notebook's best network once and
+checks that on the unseen digits it beats raw pixels and the untrained network by 10
+points or more.
+
+Tolerances come from the dtype's precision and the size of the values:
+``course.triplet.distance_tolerance`` bounds how far two correct computations of a
+distance may differ by rounding (the expansion loses digits where two rows are close
+compared with their length). Every input is drawn in float64, so that it is the same
+on every CPU; run this file under ``ATEN_CPU_CAPABILITY=default`` and ``=avx2`` (and
+``MKL_CBWR=COMPATIBLE``) to check that no verdict depends on the CPU's kernels.
 """
 
 import itertools
@@ -35,6 +44,7 @@ from course.reference.triplet import (
 from course.triplet import (
     EmbeddingNet,
     collection_bound_rows,
+    distance_tolerance,
     embed,
     photographs,
     random_triplets,
@@ -44,7 +54,6 @@ from course.triplet import (
 )
 from tests.reference.pml_oracle import (
     KINDS,
-    agreement,
     face_like_batch,
     pml_batch_hard_loss,
     pml_miner,
@@ -54,9 +63,78 @@ from tests.reference.pml_oracle import (
 HYPOTHESIS = settings(deadline=None, max_examples=60, derandomize=True)
 
 
+# ------------------------------------------- agreement with pml, to within rounding
+# (shared with tests/benchmarks/bench_triplet_mining.py)
+
+
+def boundary_slack(emb, triplets):
+    """For triplets ``[(a, p, n), ...]``: how far rounding may move each delta = d(a, n) - d(a, p).
+
+    Two correct computations of a distance d between rows of ``emb`` differ by at most
+    ``distance_tolerance(emb, at_least=d)`` (``course/triplet.py``); a delta by the sum of
+    its two distances' allowances. Returns ``(delta, slack)``, float64 tensors, delta
+    computed by the definition in float64.
+    """
+    if not triplets:
+        empty = torch.zeros(0, dtype=torch.float64)
+        return empty, empty
+    a, p, n = torch.tensor(triplets).T
+    rows = emb.detach().double()
+    d_ap = torch.linalg.vector_norm(rows[a] - rows[p], dim=1)
+    d_an = torch.linalg.vector_norm(rows[a] - rows[n], dim=1)
+    allowed = distance_tolerance(emb, squared=True)  # T: on squared distances
+    root = allowed**0.5
+    slack = torch.minimum(torch.full_like(d_ap, root), allowed / d_ap)
+    slack = slack + torch.minimum(torch.full_like(d_an, root), allowed / d_an)
+    return d_an - d_ap, slack
+
+
+def same_to_rounding(ours, theirs, emb, margin):
+    """Compare two mined triplet lists: ``(identical, boundary)``.
+
+    ``identical`` is True when the lists agree except for triplets whose delta lies within
+    rounding (``boundary_slack``) of 0 or of ``margin``, the boundaries of the kinds;
+    ``boundary`` counts those triplets.
+    """
+    differ = sorted(set(ours) ^ set(theirs))
+    delta, slack = boundary_slack(emb, differ)
+    near = torch.minimum(delta.abs(), (delta - margin).abs()) <= slack
+    return bool(near.all()), len(differ)
+
+
+def agreement(emb, labels, margin):
+    """The answer key against pml on one batch, to within rounding.
+
+    Returns ``{"identical": every kind gives pml's triplets but for boundary ones,
+    "boundary": {kind: triplets on a boundary that differ}, "counts": {kind: number of
+    triplets}, "batch_hard_close": the batch-hard losses agree to within rounding}``.
+    """
+    identical, boundary, counts = True, {}, {}
+    for kind in KINDS:
+        ours = triplet_set(mine_triplets(emb, labels, margin, kind))
+        theirs = triplet_set(pml_miner(margin, kind)(emb, labels))
+        same, boundary[kind] = same_to_rounding(ours, theirs, emb, margin)
+        identical &= same
+        counts[kind] = len(ours)
+    # The loss moves by at most its two distances' allowances (all distances >= the smallest).
+    off_diagonal = ~torch.eye(len(emb), dtype=torch.bool)
+    nearest = torch.cdist(emb.double(), emb.double())[off_diagonal].min().item()
+    tolerance = 2 * distance_tolerance(emb, at_least=nearest)
+    ours_loss = batch_hard_triplet_loss(emb, labels, margin)
+    theirs_loss = pml_batch_hard_loss(margin)(emb, labels)
+    close = abs(ours_loss.item() - theirs_loss.item()) <= tolerance
+    return {
+        "identical": bool(identical),
+        "boundary": boundary,
+        "counts": counts,
+        "batch_hard_close": bool(close),
+    }
+
+
 def _batch(n, d, classes, seed, dtype=torch.float64):
+    """Seeded ``(emb, labels)``; the embeddings drawn in float64, the same on every CPU."""
     generator = torch.Generator().manual_seed(seed)
-    emb = torch.randn(n, d, generator=generator, dtype=dtype)
+    emb = torch.randn(n, d, generator=generator, dtype=torch.float64).to(dtype)
     labels = torch.randint(0, classes, (n,), generator=generator)
     return emb, labels
 
@@ -64,15 +142,25 @@ def _batch(n, d, classes, seed, dtype=torch.float64):
 # ---------------------------------------------------------------- pairwise_distances
 
 
+def _by_definition(emb):
+    """The oracle: every difference first (torch's cdist without the matrix product)."""
+    return torch.cdist(emb, emb, compute_mode="donot_use_mm_for_euclid_dist")
+
+
+def _assert_within(got, expected, tolerance):
+    gap = (got.double() - expected.double()).abs().max().item()
+    assert gap <= tolerance, f"off by {gap:.3g}, allowed {tolerance:.3g}"
+
+
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 def test_pairwise_distances_match_cdist(seed, dtype):
     emb, _ = _batch(30, 7, 3, seed, dtype)
-    expected = torch.cdist(emb, emb, compute_mode="donot_use_mm_for_euclid_dist")
-    tol = 1e-5 if dtype == torch.float32 else 1e-12
-    torch.testing.assert_close(pairwise_distances(emb), expected, atol=tol, rtol=tol)
-    torch.testing.assert_close(
-        pairwise_distances(emb, squared=True), expected**2, atol=tol, rtol=tol
+    expected = _by_definition(emb)
+    assert pairwise_distances(emb).dtype == dtype
+    _assert_within(pairwise_distances(emb), expected, distance_tolerance(emb))
+    _assert_within(
+        pairwise_distances(emb, squared=True), expected**2, distance_tolerance(emb, squared=True)
     )
 
 
@@ -80,10 +168,58 @@ def test_pairwise_distances_match_cdist(seed, dtype):
 def test_pairwise_distances_in_batches_match_cdist(seed):
     generator = torch.Generator().manual_seed(seed)
     x = torch.randn(2, 3, 9, 5, generator=generator, dtype=torch.float64)
-    expected = torch.cdist(x, x, compute_mode="donot_use_mm_for_euclid_dist")
-    torch.testing.assert_close(pairwise_distances(x), expected, atol=1e-12, rtol=1e-12)
-    torch.testing.assert_close(pairwise_distances(x, squared=True), expected**2)
-    torch.testing.assert_close(pairwise_distances(x[1, 2]), expected[1, 2])
+    expected = _by_definition(x)
+    _assert_within(pairwise_distances(x), expected, distance_tolerance(x))
+    _assert_within(pairwise_distances(x, squared=True), expected**2, distance_tolerance(x, True))
+    assert torch.equal(pairwise_distances(x[1, 2]), pairwise_distances(x)[1, 2])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize(("n", "d", "offset"), [(64, 64, 0.0), (300, 16, 0.0), (200, 8, 100.0)])
+def test_pairwise_distances_are_exact_where_the_docstring_says(dtype, n, d, offset):
+    """Symmetric bit for bit, >= 0, exactly 0 on the diagonal and between equal rows.
+
+    A matrix product rounds a_i . a_j and a_j . a_i apart and leaves the expansion of two
+    equal rows at a few rounding errors instead of 0; the answer key symmetrises the Gram
+    matrix and recomputes the pairs within rounding of 0 as differences. Far from the origin
+    (offset 100) every nearby pair is such a pair.
+    """
+    generator = torch.Generator().manual_seed(n + d)
+    emb = torch.randn(n, d, generator=generator, dtype=torch.float64) + offset
+    twins = torch.randperm(n, generator=generator)[: 2 * (n // 8)].view(2, -1)
+    emb[twins[1]] = emb[twins[0]]
+    emb = emb.to(dtype)
+    distances = pairwise_distances(emb)
+    assert torch.equal(distances, distances.T)
+    assert (distances >= 0).all()
+    assert (distances.diagonal() == 0).all()
+    assert (distances[twins[0], twins[1]] == 0).all()
+    _assert_within(distances, _by_definition(emb), distance_tolerance(emb))
+
+
+def test_pairwise_distances_recompute_what_the_expansion_cancels():
+    """Near-duplicates far from the origin in float32: the expansion alone returns noise.
+
+    Rows at distance 1e-3 moved 100 away from the origin: |a|^2 is about 1e4 and float32's
+    expansion is off by about 1e-3 on a squared distance of 1e-6. Those pairs lie within the
+    rounding bound, so the answer key recomputes them as differences: right to float32's
+    precision, not to the bound.
+    """
+    generator = torch.Generator().manual_seed(0)
+    centre = torch.randn(8, 16, generator=generator, dtype=torch.float64) + 100
+    step = torch.nn.functional.normalize(
+        torch.randn(8, 16, generator=generator, dtype=torch.float64)
+    )
+    emb = torch.cat([centre, centre + 1e-3 * step]).float()
+    truth = _by_definition(emb.double())
+    got = pairwise_distances(emb)
+    pairs = torch.arange(8)
+    near_truth, near_got = truth[pairs, pairs + 8], got[pairs, pairs + 8]
+    assert ((near_got.double() - near_truth).abs() <= 1e-5 * near_truth).all()
+    gram = emb @ emb.T  # the plain expansion, for contrast: most of its digits are gone
+    norms = gram.diagonal()
+    plain = (norms[:, None] + norms[None, :] - 2 * gram).clamp(min=0).sqrt()[pairs, pairs + 8]
+    assert ((plain.double() - near_truth).abs() > 0.1 * near_truth).any()
 
 
 def test_pairwise_distances_gradients_are_finite_and_zero_at_coincidences():
@@ -106,8 +242,25 @@ def test_pairwise_distances_gradient_matches_cdist_away_from_coincidences(seed):
     x = emb.clone().requires_grad_(True)
     (ours,) = torch.autograd.grad((pairwise_distances(x) * weights)[off].sum(), x)
     y = emb.clone().requires_grad_(True)
-    (theirs,) = torch.autograd.grad((torch.cdist(y, y) * weights)[off].sum(), y)
-    torch.testing.assert_close(ours, theirs)
+    (theirs,) = torch.autograd.grad((_by_definition(y) * weights)[off].sum(), y)
+    # Row i's gradient adds a unit vector per pair, times its weights: each right to within
+    # sqrt(eps) of its length.
+    size = (weights.abs() + weights.abs().T)[off.view(12, 12)].view(12, 11).sum(dim=1).max()
+    _assert_within(ours, theirs, torch.finfo(torch.float64).eps ** 0.5 * size.item())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_pairwise_distances_gradient_is_exactly_zero_between_equal_rows(dtype):
+    """Equal rows are recomputed as a difference of 0: their pair adds nothing to the gradient."""
+    generator = torch.Generator().manual_seed(4)
+    emb = torch.randn(6, 5, generator=generator, dtype=torch.float64).to(dtype)
+    emb[3] = emb[1]
+    weights = torch.zeros(6, 6, dtype=dtype)
+    weights[1, 3] = weights[3, 1] = 1.0  # only the pair of equal rows
+    for squared in (False, True):
+        x = emb.clone().requires_grad_(True)
+        (grad,) = torch.autograd.grad((pairwise_distances(x, squared=squared) * weights).sum(), x)
+        assert torch.equal(grad, torch.zeros_like(grad))
 
 
 def test_pairwise_distances_gradcheck_and_duplicates():
@@ -217,7 +370,8 @@ def test_mine_triplets_matches_pytorch_metric_learning(kind, n, d, classes, marg
         emb, labels = _batch(n, d, classes, seed)
         ours = mine_triplets(emb, labels, margin, kind)
         theirs = pml_miner(margin, kind)(emb, labels)
-        assert triplet_set(ours) == triplet_set(theirs)
+        # float64: no triplet of these batches lies within rounding of a boundary.
+        assert same_to_rounding(triplet_set(ours), triplet_set(theirs), emb, margin) == (True, 0)
         assert all(t.dtype == torch.int64 for t in ours)
 
 
@@ -272,12 +426,24 @@ def test_mine_triplets_edge_cases_and_errors():
 
 
 def test_benchmark_agreement_check_on_a_face_like_batch():
-    """The benchmark's correctness check (shared with it), on a small face-like batch."""
+    """The benchmark's correctness check (imported from it), on a small face-like batch.
+
+    float32, so a triplet within rounding of a boundary may fall on either side, and may
+    differ from pml's on another CPU; every other triplet must be pml's.
+    """
     emb, labels = face_like_batch(64, per_class=4, dim=32, seed=0)
     result = agreement(emb, labels, margin=0.2)
     assert result["identical"]
     assert result["batch_hard_close"]
     assert result["counts"]["all"] == result["counts"]["hard"] + result["counts"]["semihard"]
+
+
+def test_the_agreement_check_excuses_boundary_triplets_only():
+    """A triplet off by rounding at a boundary is excused; one far from every boundary is not."""
+    emb = torch.tensor([[0.0], [1.0], [1.2 + 1e-7], [5.0]])  # delta(0, 1, 2) = 0.2 + 1e-7
+    assert same_to_rounding([(0, 1, 2)], [], emb, margin=0.2) == (True, 1)
+    assert same_to_rounding([(0, 1, 3)], [], emb, margin=0.2) == (False, 1)
+    assert same_to_rounding([(0, 1, 3)], [(0, 1, 3)], emb, margin=0.2) == (True, 0)
 
 
 # ----------------------------------------------------------- batch_hard_triplet_loss
@@ -290,7 +456,9 @@ def test_batch_hard_matches_pytorch_metric_learning(margin, n, classes):
     for seed in range(3):
         emb, labels = _batch(n, 5, classes, seed)
         theirs = loss_fn(emb, labels)
-        torch.testing.assert_close(batch_hard_triplet_loss(emb, labels, margin), theirs)
+        nearest = _by_definition(emb)[~torch.eye(n, dtype=torch.bool)].min().item()
+        tolerance = 2 * distance_tolerance(emb, at_least=nearest)  # two distances per anchor
+        _assert_within(batch_hard_triplet_loss(emb, labels, margin), theirs, tolerance)
 
 
 def test_batch_hard_by_brute_force_and_gradients():
@@ -308,10 +476,33 @@ def test_batch_hard_by_brute_force_and_gradients():
     )
     twins = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0]], requires_grad=True)
     loss = batch_hard_triplet_loss(twins, torch.tensor([0, 0, 1]), 2.0)
-    assert loss.item() == pytest.approx(2 - math.sqrt(2), abs=1e-6)
+    assert loss.item() == pytest.approx(2 - math.sqrt(2), abs=2 * distance_tolerance(twins))
     (grad,) = torch.autograd.grad(loss, twins)
     assert torch.isfinite(grad).all()
     assert batch_hard_triplet_loss(emb, torch.zeros(15, dtype=torch.int64), 1.0).item() == 0.0
+
+
+def _batch_hard_by_the_matrix(emb, labels, margin):
+    """Equation (7) by the definition: the whole distance matrix, its masked max and min."""
+    d = _by_definition(emb)
+    same = labels[:, None] == labels[None, :]
+    positive = same & ~torch.eye(len(labels), dtype=torch.bool)
+    hardest_positive = torch.where(positive, d, -torch.inf).max(dim=1).values
+    hardest_negative = torch.where(~same, d, torch.inf).min(dim=1).values
+    valid = positive.any(dim=1) & (~same).any(dim=1)
+    return torch.relu(hardest_positive[valid] - hardest_negative[valid] + margin).mean()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_batch_hard_gradient_is_that_of_the_whole_matrix(seed):
+    """The key differentiates only the chosen pairs: the same gradient as the max and min of
+    the whole distance matrix (autograd sends theirs to the entries they pick)."""
+    emb, labels = _batch(20, 6, 4, seed)
+    x, y = emb.clone().requires_grad_(True), emb.clone().requires_grad_(True)
+    (ours,) = torch.autograd.grad(batch_hard_triplet_loss(x, labels, 0.5), x)
+    (theirs,) = torch.autograd.grad(_batch_hard_by_the_matrix(y, labels, 0.5), y)
+    # Each row's unit vectors add up to a length of at most 2, each right to sqrt(eps).
+    _assert_within(ours, theirs, 2 * torch.finfo(torch.float64).eps ** 0.5)
 
 
 # -------------------------------------------------------------------- knn_identify
@@ -363,7 +554,8 @@ def test_max_cloud_diameter_brute_force(seed):
         (math.dist(emb[i], emb[j]) for i in range(25) for j in range(25) if labels[i] == labels[j]),
         default=0.0,
     )
-    assert max_cloud_diameter(emb, labels).item() == pytest.approx(expected, rel=1e-12)
+    tolerance = distance_tolerance(emb, at_least=expected)
+    assert max_cloud_diameter(emb, labels).item() == pytest.approx(expected, abs=tolerance)
     assert max_cloud_diameter(emb[:4], torch.arange(4)).item() == 0.0
     with pytest.raises(ValueError):
         max_cloud_diameter(torch.zeros(0, 2), torch.zeros(0, dtype=torch.int64))
@@ -438,6 +630,114 @@ def test_collection_bound_premise_by_brute_force():
     assert row["left"] == pytest.approx(left)
 
 
+# ------------------------------------------ the notebook's exact checks, on any CPU
+
+
+def _decided_by_the_tests(monkeypatch):
+    """Run the solution notebook's test cells; record the inputs of the exact-verdict calls.
+
+    The answer key stands in for the student: ``{exercise: [(args, kwargs), ...]}`` for
+    ``mine_triplets``, ``knn_identify`` and ``same_identity``, whose results the tests
+    compare exactly, and ``batch_hard_triplet_loss``, whose gradient depends on which
+    pairs are hardest.
+    """
+    import nbformat
+
+    from autograder.paths import SOLUTIONS
+    from course.reference import triplet as key
+
+    monkeypatch.chdir(SOLUTIONS / "05_triplet")
+    cells = nbformat.read(SOLUTIONS / "05_triplet" / "triplet.ipynb", as_version=4).cells
+    recorded = {name: [] for name in _EXACT}
+
+    def recording(name):
+        def call(*args, **kwargs):
+            recorded[name].append((args, kwargs))
+            return getattr(key, name)(*args, **kwargs)
+
+        return call
+
+    mode = torch.get_deterministic_debug_mode()
+    namespace = {"__name__": "__main__"}
+    try:
+        for cell in cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if cell.cell_type == "code" and grade_id:
+                exec(compile(cell.source, grade_id, "exec"), namespace)
+                if grade_id in recorded:
+                    namespace[grade_id] = recording(grade_id)
+    finally:
+        torch.set_deterministic_debug_mode(mode)
+    return recorded
+
+
+_EXACT = ("mine_triplets", "knn_identify", "same_identity", "batch_hard_triplet_loss")
+
+
+def _allowance(rows, distances):
+    """How far rounding may move these distances between ``rows`` (distance_tolerance)."""
+    allowed = distance_tolerance(rows, squared=True)
+    return torch.minimum(torch.full_like(distances, allowed**0.5), allowed / distances)
+
+
+def test_the_notebooks_exact_checks_are_far_from_rounding(monkeypatch):
+    """Every exact verdict of the notebook's tests is decided the same on every CPU.
+
+    Mined triplets, kNN labels, verification answers and the hardest pairs of the batch-hard
+    gradients are compared exactly with the answer key's. For each recorded input, the margin
+    of the decision (delta against 0 and the margin, the k-th against the (k+1)-th distance,
+    the nearest distance against reject_distance, a distance against the threshold, the
+    hardest against the runner-up) must exceed 50 times what rounding may move it by, so that
+    neither another CPU's kernels nor a correct answer computed another way can flip it. Exact
+    ties of integer data (the tie tests) are exact in every dtype and method, and skipped.
+    """
+    recorded = _decided_by_the_tests(monkeypatch)
+    assert all(recorded.values()), {name: len(calls) for name, calls in recorded.items()}
+    ratios = []
+
+    def decide(gap, slack):
+        keep = gap > 0
+        if keep.any():
+            ratios.append((gap[keep] / slack[keep]).min().item())
+
+    for (emb, labels, margin, _), _ in recorded["mine_triplets"]:
+        if len(emb) == 160:  # the line-counting test compares no triplets
+            continue
+        d = _by_definition(emb.detach().double())
+        positive = (labels[:, None] == labels[None, :]) & ~torch.eye(len(emb), dtype=torch.bool)
+        a, p = positive.nonzero(as_tuple=True)
+        negative = labels[None, :] != labels[a][:, None]
+        delta = (d[a] - d[a, p][:, None])[negative]
+        slack = (_allowance(emb, d[a, p][:, None]) + _allowance(emb, d[a]))[negative]
+        decide(torch.minimum(delta.abs(), (delta - margin).abs()), slack)
+    for args, kwargs in recorded["knn_identify"]:
+        query, gallery, _, k = args[:4]
+        reject = kwargs.get("reject_distance", args[4] if len(args) > 4 else None)
+        d = torch.cdist(query.double(), gallery.double()).sort(dim=1).values
+        rows = torch.cat([query, gallery])
+        if d.shape[1] > k:
+            decide(d[:, k] - d[:, k - 1], 2 * _allowance(rows, d[:, k - 1]))
+        if reject is not None:
+            decide((d[:, 0] - reject).abs(), _allowance(rows, d[:, 0]))
+    for (e1, e2, threshold), _ in recorded["same_identity"]:
+        d = torch.linalg.vector_norm(e1.double() - e2.double(), dim=-1)
+        decide((d - threshold).abs(), _allowance(torch.stack([e1, e2], dim=-2), d))
+    for (emb, labels, _), _ in recorded["batch_hard_triplet_loss"]:
+        d = _by_definition(emb.detach().double())
+        same = labels[:, None] == labels[None, :]
+        for candidates, hardest_first in (
+            (same & ~torch.eye(len(emb), dtype=torch.bool), True),
+            (~same, False),
+        ):
+            fill = -torch.inf if hardest_first else torch.inf
+            ranked = torch.where(candidates, d, fill).sort(dim=1, descending=hardest_first)
+            two = ranked.values[:, :2]
+            fine = candidates.sum(dim=1) >= 2
+            gap = (two[fine, 0] - two[fine, 1]).abs()
+            decide(gap, 2 * _allowance(emb, two[fine, 1]))
+    assert min(ratios) > 50, min(ratios)
+
+
 def test_random_triplets_are_valid():
     labels = torch.tensor([0, 0, 1, 1, 1, 2])
     a, p, n = random_triplets(labels, torch.Generator().manual_seed(0))
@@ -478,7 +778,7 @@ def test_metric_learning_beats_pixels_on_unseen_digits():
     Photographs of the digits 7-9 (seed 1), a gallery of 10 per digit, k = 3; the network of
     the three strategies' common start (seed 0) trained 400 steps with the batch-hard loss,
     margin 0.2. It must identify at least 10 points more queries than raw pixels and than the
-    untrained network (the notebook's run: 68.4% against 51.3% and 48.9%).
+    untrained network (the notebook's run: 63.2% against 51.3% and 48.9%).
     """
     images, labels = digits()
     seen = labels < 7

@@ -45,7 +45,11 @@ if CHROMIUM is None or sync_playwright is None:
     pytest.skip("Chromium or Playwright is not installed here", allow_module_level=True)
 
 HERE = BUILD / "browser"
-ASSIGNMENT, NOTEBOOK, EXERCISE = "01_mulaw", "mulaw", "mu_law_encode"
+#: The student's notebook and the exercise they answer: 01's first by default; another with
+#: ``BROWSER_EXERCISE=07_outfit/outfit/greedy_one_step`` (to walk through any assignment).
+ASSIGNMENT, NOTEBOOK, EXERCISE = os.environ.get(
+    "BROWSER_EXERCISE", "01_mulaw/mulaw/mu_law_encode"
+).split("/")
 #: Chromium on a machine with no network: no background traffic, no sandbox as root.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -150,7 +154,8 @@ def _run_everything(page):
 
 def test_a_student_fills_an_exercise_and_runs_all_cells(lab, browser):
     """Typed into the kit's notebook, a correct answer passes its visible tests; the others
-    stop at their NotImplementedError."""
+    stop at their NotImplementedError, and a cell that needs another exercise says which one
+    (no NameError anywhere)."""
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     path = f"build/browser/kit/notebooks/{ASSIGNMENT}/{NOTEBOOK}.ipynb"
@@ -174,6 +179,8 @@ def test_a_student_fills_an_exercise_and_runs_all_cells(lab, browser):
     assert untouched
     for cell in untouched:
         assert "NotImplementedError" in outputs[cell], f"{cell}: {outputs[cell][:300]}"
+    shown = "".join(outputs.values())
+    assert "This cell needs your" in shown and "NameError" not in shown
     page.close()
 
 

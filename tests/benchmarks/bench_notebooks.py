@@ -5,8 +5,9 @@ the solution graded by the pipeline (nbgrader autograde with hidden tests).
 
 Prints a table and writes build/bench/notebooks.json. Targets (this course's
 promise, on a 2-core machine): under 60 s to run, under 20 s to autograde;
-the two assignments that train image and graph networks have their issues'
-wider budgets (``TARGETS``).
+07_outfit, which trains a graph network, has its issue's wider budget
+(``TARGETS``); 04_perceptual's fast style network ships as a checkpoint, so 04
+keeps the common 60 s.
 """
 
 import tempfile
@@ -23,7 +24,7 @@ from tests.benchmarks.results import write_result
 
 #: Seconds (to run top to bottom, to autograde) each assignment is promised to take.
 DEFAULT_TARGET = (60, 20)
-TARGETS = {"04_perceptual": (90, 20), "07_outfit": (120, 30)}
+TARGETS = {"07_outfit": (120, 30)}
 
 
 def time_run(path):

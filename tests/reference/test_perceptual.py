@@ -20,15 +20,25 @@ The oracles are independent of the reference formulas:
   path with randomly initialised weights where torchvision is installed;
 * the quality of the notebook's recipe (``course.perceptual.RECIPE``), shared
   by one module-scoped run: style transfer lowers the style loss to at most
-  10% of the photograph's, also measured by an extractor of another seed, and
-  keeps the content loss below a plain blend's; the fast network stylises the
-  unseen photograph with a style loss within 2x of the optimisation's, at
-  least 100 times faster.
+  10% of the photograph's, also measured by extractors of other seeds, and
+  keeps the content loss below a plain blend's;
+* the shipped fast style network (``course/fast_style.pt``, built by
+  ``scripts/build_fast_style.py``): small, built from its recipe (the data's
+  hash exactly, on this CPU's kernels and on the portable ones; the first
+  training steps to float32 precision), and on the unseen flower within 1.5
+  times the optimisation's style loss under two held-out judges (its speed,
+  at least 100 times the optimisation's per image, is a figure of
+  ``tests.benchmarks.bench_perceptual``, not a timed test).
 """
 
 import importlib.util
 import itertools
+import json
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import torch
@@ -36,6 +46,7 @@ import torch.nn.functional as F
 
 from course.notebook import one_thread
 from course.perceptual import (
+    FAST_STYLE_CHECKPOINT,
     RECIPE,
     RandomVGG,
     TransformNet,
@@ -43,10 +54,11 @@ from course.perceptual import (
     gaussian_blur,
     imagenet_vgg19,
     imagenet_vgg19_file,
+    load_fast_style,
     random_views,
     sample_photo,
     seconds_per_call,
-    train_fast_style,
+    view_windows,
 )
 from course.reference.perceptual import (
     content_loss,
@@ -56,15 +68,26 @@ from course.reference.perceptual import (
     stylize,
     total_variation_loss,
 )
+from scripts.build_fast_style import (
+    FINGERPRINT_STEPS,
+    GOAL_STYLE_RATIO,
+    content_over_blend,
+    data_sha256,
+    moments_match,
+    train,
+    weight_moments,
+    weights_sha256,
+)
 
+REPO = Path(__file__).resolve().parents[2]
 HAS_TORCHVISION = importlib.util.find_spec("torchvision") is not None
 LAYER_WEIGHTS = dict(zip(RECIPE["style_layers"], RECIPE["style_weights"], strict=True))
 
 
 def _maps(shape, seed, dtype=torch.float64):
-    """Seeded non-negative feature maps, like a ReLU's."""
+    """Seeded non-negative feature maps, like a ReLU's (drawn in float64: the same on every CPU)."""
     generator = torch.Generator().manual_seed(seed)
-    return torch.randn(shape, generator=generator, dtype=dtype).relu()
+    return torch.randn(shape, generator=generator, dtype=torch.float64).to(dtype).relu()
 
 
 def _close(got, expected, what, atol=1e-10, rtol=1e-8):
@@ -109,8 +132,10 @@ def test_gram_matrix_follows_pytorch_fast_neural_style(shape):
 
 def test_gram_matrix_is_symmetric_positive_semidefinite_and_keeps_dtype():
     # Symmetric up to rounding: a matrix product need not sum (i, j) and (j, i) in one
-    # order (exactly symmetric on one CPU, 7e-9 apart in float32 on another, AVX2).
-    for dtype, rtol in ((torch.float32, 1e-6), (torch.float64, 1e-14)):
+    # order (exactly symmetric on one CPU, 7e-9 apart in float32 on another, AVX2). Each is
+    # a sum of 20 non-negative products: two orders differ by at most 20 roundings, relative.
+    for dtype in (torch.float32, torch.float64):
+        rtol = 20 * torch.finfo(dtype).eps
         gram = gram_matrix(_maps((3, 6, 5, 4), seed=1, dtype=dtype))
         assert gram.dtype == dtype
         _close(gram, gram.transpose(1, 2), "G = G^T", atol=0, rtol=rtol)
@@ -359,8 +384,10 @@ def test_random_vgg_is_seeded_fixed_and_shaped_as_documented():
     assert not any(p.requires_grad for p in first.parameters())
 
 
-def test_random_vgg_weight_scale_only_rescales_the_losses():
-    """ReLU networks without biases are positively homogeneous: gain g scales block k by g**k."""
+def test_random_vgg_weight_scale_rescales_each_layer_by_its_own_power():
+    """ReLU networks without biases are positively homogeneous: gain g scales block k's maps by
+    g**k, so its Gram matrices by g**(2k) and its style term by g**(4k): a different factor per
+    layer, which one beta cannot absorb (relu4_1 against relu1_1 moves by g**12)."""
     generator = torch.Generator().manual_seed(0)
     a, b = (
         torch.rand(1, 3, 16, 16, generator=generator),
@@ -376,6 +403,14 @@ def test_random_vgg_weight_scale_only_rescales_the_losses():
                 4.0**k * content_loss(plain(a)[name], plain(b)[name]).item(), rel=1e-3
             )
 
+        def balance(extractor):
+            terms = [
+                style_loss(extractor(a), extractor(b), {n: 1.0}) for n in ("relu1_1", "relu4_1")
+            ]
+            return (terms[1] / terms[0]).item()
+
+        assert balance(scaled) == pytest.approx(2.0**12 * balance(plain), rel=1e-3)
+
 
 def test_images_and_helpers():
     temple, flower = sample_photo("temple", 48), sample_photo("flower", 48)
@@ -390,6 +425,28 @@ def test_images_and_helpers():
     crops = random_views(temple, 2, torch.Generator().manual_seed(0), size=32)
     assert crops.shape == (2, 3, 32, 32)
     assert TransformNet()(views).shape == views.shape
+    # 8-bit images (the same bytes on every CPU): multiples of 1/255, in float32.
+    for image in (temple, flower, views, crops):
+        levels = image.double() * 255
+        assert torch.allclose(levels, levels.round(), rtol=0, atol=1e-4)
+    windows = view_windows(temple.shape, 50, torch.Generator().manual_seed(1))
+    top, left, rows, cols, flip = windows.unbind(dim=1)
+    assert ((rows >= 36) & (rows <= 48) & (cols >= 54) & (cols <= 72)).all()
+    assert ((top >= 0) & (top + rows <= 48) & (left >= 0) & (left + cols <= 72)).all()
+    assert set(flip.tolist()) == {0, 1}
+
+
+def test_transform_net_has_no_parameter_that_instance_norm_cancels():
+    """Every parameter gets a gradient of its size: none is a per-channel constant that a later
+    instance norm removes (its gradient would be zero up to rounding, and Adam turns that
+    rounding into steps of size lr that differ from CPU to CPU)."""
+    torch.manual_seed(0)
+    net = TransformNet()
+    views = random_views(sample_photo("temple", 32), 2, torch.Generator().manual_seed(0))
+    net(views).square().mean().backward()
+    for name, parameter in net.named_parameters():
+        size = parameter.grad.abs().max().item()
+        assert size > 1e-6, f"{name}: largest gradient {size:.1e}"
 
 
 def test_imagenet_weights_are_never_downloaded(tmp_path, monkeypatch):
@@ -431,22 +488,14 @@ def test_torchvision_vgg19_path_with_random_weights():
 # --- the quality of the notebook's recipe -------------------------------------------------------
 
 
-def run_recipe():
-    """The notebook's pipeline once: calibration, style transfer, the fast network, timings.
-
-    Returns a dict with the images, the extractor, the wall and CPU seconds of
-    each stage; ``tests.benchmarks.bench_perceptual`` prints the same figures.
-    """
-    extractor = RandomVGG(seed=0)
-    temple = sample_photo("temple", RECIPE["height"])
-    flower = sample_photo("flower", RECIPE["height"])
-    style = brushstrokes(RECIPE["height"], temple.shape[-1], seed=0)
+def recipe_settings(extractor, temple, style):
+    """The notebook's ``SETTINGS``: alpha and beta from ``RECIPE``'s shares, its layers."""
     layer = RECIPE["content_layers"][0]
     with torch.no_grad():
         f_temple, f_style = extractor(temple), extractor(style)
         blend = content_loss(extractor(0.5 * temple + 0.5 * style)[layer], f_temple[layer])
         photo_style = style_loss(f_temple, f_style, LAYER_WEIGHTS)
-    settings = {
+    return {
         "alpha": RECIPE["content_share"] / blend.item(),
         "beta": RECIPE["style_share"] / photo_style.item(),
         "tv_weight": RECIPE["tv_weight"],
@@ -455,6 +504,20 @@ def run_recipe():
         "style_weights": RECIPE["style_weights"],
         "lr": RECIPE["lr"],
     }
+
+
+def run_recipe():
+    """The notebook's pipeline once: calibration, style transfer of both photographs, the shipped
+    fast network on the flower, timings.
+
+    Returns a dict with the images, the extractor, the network, the wall and CPU
+    seconds of each stage; ``tests.benchmarks.bench_perceptual`` prints the same figures.
+    """
+    extractor = RandomVGG(seed=0)
+    temple = sample_photo("temple", RECIPE["height"])
+    flower = sample_photo("flower", RECIPE["height"])
+    style = brushstrokes(RECIPE["height"], temple.shape[-1], seed=0)
+    settings = recipe_settings(extractor, temple, style)
     seconds = {}
 
     def timed(name, function):
@@ -470,26 +533,7 @@ def run_recipe():
         optimised, _ = timed(
             "stylize flower", lambda: stylize(flower, style, extractor, RECIPE["steps"], **settings)
         )
-    torch.manual_seed(0)
-    net = TransformNet()
-    fast_settings = {key: value for key, value in settings.items() if key != "lr"}
-    timed(
-        "train the network",
-        lambda: train_fast_style(
-            net,
-            temple,
-            style,
-            extractor,
-            perceptual_loss,
-            total_variation_loss,
-            RECIPE["fast_steps"],
-            lr=RECIPE["fast_lr"],
-            batch_size=RECIPE["batch_size"],
-            crop=RECIPE["crop"],
-            progress=False,
-            **fast_settings,
-        ),
-    )
+    net, info = timed("load the network", load_fast_style)
     with one_thread(), torch.no_grad():
         fast = net(flower)
         forward = seconds_per_call(lambda: net(flower), repeats=10)
@@ -498,8 +542,11 @@ def run_recipe():
         "temple": temple,
         "flower": flower,
         "style": style,
+        "settings": settings,
         "result": result,
         "optimised": optimised,
+        "net": net,
+        "info": info,
         "fast": fast,
         "seconds": seconds,
         "optimise_seconds": seconds["stylize flower"][0],
@@ -522,9 +569,9 @@ def style_ratio(judge, image, photo, style):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [0, 1], ids=["optimised_extractor", "held_out_extractor"])
+@pytest.mark.parametrize("seed", [0, 1, 2], ids=["optimised_extractor", "judge_1", "judge_2"])
 def test_style_transfer_lowers_the_style_loss_below_a_tenth(recipe_run, seed):
-    """Measured with the extractor of the optimisation and with one of another seed."""
+    """Measured with the extractor of the optimisation and with two of other seeds."""
     run = recipe_run
     judge = run["extractor"] if seed == 0 else RandomVGG(seed=seed)
     ratio = style_ratio(judge, run["result"], run["temple"], run["style"])
@@ -543,20 +590,76 @@ def test_style_transfer_keeps_more_content_than_a_blend(recipe_run):
     assert ours < theirs, f"content loss {ours.item():.4f}, the blend's {theirs.item():.4f}"
 
 
-@pytest.mark.slow
-def test_fast_network_is_close_in_style_and_a_hundred_times_faster(recipe_run):
-    """On the flower it never saw: style loss at most half the photograph's, >= 100x faster.
+# --- the shipped fast style network -------------------------------------------------------------
 
-    Measured on the flower (style loss of the image / of the photograph): untrained
-    networks 1.33 to 1.57, the trained one 0.26 to 0.36 over three training seeds, the
-    optimisation 0.12. The trained network's ratio to the optimisation's varies with the
-    seed and the CPU (1.73 on one machine; 2.13 to 2.95 on another, AVX2), so the issue's
-    goal of at most 2x is reported by ``tests.benchmarks.bench_perceptual``, not asserted.
+
+@pytest.fixture(scope="module")
+def shipped():
+    return torch.load(FAST_STYLE_CHECKPOINT, weights_only=True)
+
+
+def test_fast_style_checkpoint_is_small_and_from_its_recipe(shipped):
+    """Under 300 kB; the recipe's seed generates the shipped data exactly (every CPU: the next
+    test); the stored metrics meet the goal."""
+    assert FAST_STYLE_CHECKPOINT.stat().st_size < 300_000
+    assert shipped["data_sha256"] == data_sha256(shipped["recipe"])
+    assert shipped["weights_sha256"] == weights_sha256(shipped["recipe"])
+    other = {**shipped["recipe"], "seed": shipped["recipe"]["seed"] + 1}
+    assert data_sha256(other) != shipped["data_sha256"]
+    assert weights_sha256(other) != shipped["weights_sha256"]
+    for seed in shipped["recipe"]["judge_seeds"]:
+        assert shipped["metrics"][f"style_over_optimisation_judge_{seed}"] <= GOAL_STYLE_RATIO
+        assert shipped["metrics"][f"content_over_blend_judge_{seed}"] < 1
+
+
+#: Kernel settings: the portable kernels with MKL's most compatible code path, and AVX2 ones.
+KERNELS = {
+    "DEFAULT": {"ATEN_CPU_CAPABILITY": "default", "MKL_CBWR": "COMPATIBLE"},
+    "AVX2": {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2"},
+}
+
+
+@pytest.mark.parametrize("kernels", KERNELS, ids=str.lower)
+def test_fast_style_data_is_the_same_under_other_cpus_kernels(shipped, kernels):
+    """``build_fast_style --data`` in a Python told to use another CPU's kernels: the same hashes
+    of the data and of the seeded weights.
+
+    (The pictures are resampled in float64 and rounded to 8 bits, the painting is palette
+    colours, the windows integer draws, the weights drawn through float64; float32 resampling,
+    normal sampling and scaled uniform sampling differed in their last bits.)
     """
+    variables = ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")
+    env = {name: value for name, value in os.environ.items() if name not in variables}
+    env.update(KERNELS[kernels], PYTHONPATH=str(REPO))
+    command = [sys.executable, "-m", "scripts.build_fast_style", "--data"]
+    output = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=True)
+    found = json.loads(output.stdout)
+    if kernels == "DEFAULT":
+        assert found["cpu_capability"] == "DEFAULT"
+    assert found["data_sha256"] == shipped["data_sha256"]
+    assert found["weights_sha256"] == shipped["weights_sha256"]
+
+
+def test_fast_style_training_starts_as_the_script_does(shipped):
+    """The first FINGERPRINT_STEPS steps of the build in float64, rerun here, give the stored
+    moments of the weights to float64 precision (``moments_match``); one step fewer does not."""
+    early, _, _ = train(shipped["recipe"], stop_after=FINGERPRINT_STEPS, dtype=torch.float64)
+    assert moments_match(weight_moments(early), shipped["early_moments"])
+    shorter, _, _ = train(shipped["recipe"], stop_after=FINGERPRINT_STEPS - 1, dtype=torch.float64)
+    assert not moments_match(weight_moments(shorter), shipped["early_moments"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2], ids=["judge_1", "judge_2"])
+def test_fast_network_is_within_its_goal_of_the_optimisation_under_held_out_judges(
+    recipe_run, seed
+):
+    """On the flower it never saw, the shipped network's style loss is at most 1.5 times the
+    optimisation's, and its content loss below a 50/50 blend's, measured by an extractor that
+    neither of them used (``RandomVGG(seed)``, seed 1 or 2; both used seed 0)."""
     run = recipe_run
-    extractor = run["extractor"]
-    fast = style_ratio(extractor, run["fast"], run["flower"], run["style"])
-    optimised = style_ratio(extractor, run["optimised"], run["flower"], run["style"])
-    assert fast <= 0.5, f"style ratio: fast {fast:.4f} (optimisation {optimised:.4f})"
-    speedup = run["optimise_seconds"] / run["forward_seconds"]
-    assert speedup >= 100, f"one forward pass is only {speedup:.0f} times faster"
+    judge = RandomVGG(seed=seed)
+    ratio = style_ratio(judge, run["fast"], run["optimised"], run["style"])
+    assert ratio <= GOAL_STYLE_RATIO, f"style loss of the network / of the optimisation {ratio:.3f}"
+    content = content_over_blend(judge, run["fast"], run["flower"], run["style"])
+    assert content < 1, f"content loss of the network / of the blend {content:.3f}"

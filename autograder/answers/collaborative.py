@@ -21,7 +21,7 @@ import torch
 
 from autograder.answers import Edit, correct, cross, mistake, plain, unattempted
 from course.collaborative.ratings import random_ratings
-from course.reference.collaborative import pearson_user_similarity_fast
+from course.reference.collaborative_fast import pearson_user_similarity_fast
 
 ASSIGNMENT = "06_collaborative"
 

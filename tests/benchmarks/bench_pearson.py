@@ -5,7 +5,7 @@
 All compute the whole (943, 943) matrix of ``synthetic_movielens()`` in the
 same run:
 
-* ``course.reference.collaborative.pearson_user_similarity_fast``, the answer
+* ``course.reference.collaborative_fast.pearson_user_similarity_fast``, the answer
   key's fast version (not an exercise): dense products for popular items,
   sparse ones for the long tail, exact float32 for star ratings;
 * ``pearson_user_similarity``, the exercise's plain version (four dense
@@ -32,7 +32,8 @@ from surprise.similarities import pearson
 
 from course.collaborative.ratings import synthetic_movielens
 from course.notebook import one_thread
-from course.reference.collaborative import pearson_user_similarity, pearson_user_similarity_fast
+from course.reference.collaborative import pearson_user_similarity
+from course.reference.collaborative_fast import pearson_user_similarity_fast
 from tests.benchmarks.results import write_result
 from tests.benchmarks.timing import best_time
 from tests.reference.surprise_oracle import surprise_matrix, surprise_trainset

@@ -6,7 +6,7 @@ on the same ratings, built through surprise's own reader; see
 formulas, and MovieLens's file format read back by surprise.
 
 The exercise ``pearson_user_similarity`` (written to be read) and the answer
-key's ``pearson_user_similarity_fast`` (not an exercise) go through the same
+``course.reference.collaborative_fast`` (not an exercise) go through the same
 oracle tests with the same tolerances, and are checked equal to each other.
 """
 
@@ -23,6 +23,7 @@ from course.collaborative import ratings as data
 from course.collaborative import recsys
 from course.collaborative.checks import require_top_k_inputs
 from course.reference import collaborative as cf
+from course.reference.collaborative_fast import pearson_user_similarity_fast
 from course.testing import expect_vectorized
 from tests.reference.surprise_oracle import surprise_matrix, surprise_pearson, surprise_trainset
 
@@ -31,7 +32,7 @@ NAN = float("nan")
 #: Both versions of the user similarity, with the item similarity built on each.
 VERSIONS = {
     "plain": (cf.pearson_user_similarity, cf.pearson_item_similarity),
-    "fast": (cf.pearson_user_similarity_fast, lambda R: cf.pearson_user_similarity_fast(R.T)),
+    "fast": (pearson_user_similarity_fast, lambda R: pearson_user_similarity_fast(R.T)),
 }
 
 
@@ -200,7 +201,7 @@ def test_similarity_dtype_and_shape(version):
 
 
 @pytest.mark.parametrize(
-    "user_similarity", [cf.pearson_user_similarity, cf.pearson_user_similarity_fast]
+    "user_similarity", [cf.pearson_user_similarity, pearson_user_similarity_fast]
 )
 def test_similarity_errors(user_similarity):
     """Integer, 1-D and infinite input raise, naming R."""
@@ -222,9 +223,7 @@ def test_fast_similarity_equals_the_plain_one_bit_for_bit_on_stars(dtype):
     """Whole and half stars, MovieLens-sized and small, users and items: bit for bit."""
     R = data.synthetic_movielens().ratings.to(dtype)
     for matrix in (R, R.T, R[:50] / 2 + 1000, random_ratings(30, 40, 0.3, 5, True, dtype)):
-        assert torch.equal(
-            cf.pearson_user_similarity_fast(matrix), cf.pearson_user_similarity(matrix)
-        )
+        assert torch.equal(pearson_user_similarity_fast(matrix), cf.pearson_user_similarity(matrix))
 
 
 @pytest.mark.parametrize("seed", range(4))
@@ -233,7 +232,7 @@ def test_fast_similarity_equals_the_plain_one_on_real_valued_ratings(seed):
     g = torch.Generator().manual_seed(100 + seed)
     R = 10 * torch.randn(40, 30, generator=g, dtype=torch.float64)
     R[torch.rand(40, 30, generator=g) < 0.5] = NAN
-    fast, plain = cf.pearson_user_similarity_fast(R), cf.pearson_user_similarity(R)
+    fast, plain = pearson_user_similarity_fast(R), cf.pearson_user_similarity(R)
     assert torch.allclose(fast, plain, rtol=0, atol=1e-12)
     assert torch.equal(fast == 0, plain == 0)  # the same pairs are undefined
 

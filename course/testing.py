@@ -14,7 +14,9 @@ import course
 
 __all__ = [
     "describe",
+    "expect_calls",
     "expect_close",
+    "expect_completion",
     "expect_equal",
     "expect_raises",
     "expect_tensor",
@@ -91,6 +93,49 @@ def expect_raises(error, function, call, hint=""):
         raise AssertionError(f"{message} {hint}".strip()) from None
     message = f"{call} should raise {error.__name__}, but returned {describe(result)}."
     raise AssertionError(f"{message} {hint}".strip())
+
+
+def expect_completion(got, call, outfit, k, n_items, expected=None, hint=""):
+    """Fail unless ``got`` is k distinct new catalogue items (and the set ``expected``, if given).
+
+    ``got`` must be an int64 tensor (k,) of indices in ``0..n_items-1``, none
+    repeated, none in ``outfit``; ``expected`` (indices, any order) is then
+    compared as a set. For 07_outfit's completion methods.
+    """
+    __tracebackhide__ = True
+    expect_tensor(got, call, shape=(k,), dtype=torch.int64)
+    items = got.tolist()
+    if min(items, default=0) < 0 or max(items, default=0) >= n_items:
+        raise AssertionError(
+            f"{call} returned {items}: not indices of the catalogue (0..{n_items - 1}). "
+            "Return catalogue indices, not positions in your list of candidates."
+        )
+    if len(set(items)) != len(items):
+        raise AssertionError(
+            f"{call} returned {items}, which adds an item twice: the k items must be distinct. "
+            "Remove each pick from the candidates."
+        )
+    inside = sorted(set(items) & set(outfit.tolist()))
+    if inside:
+        raise AssertionError(
+            f"{call} returned {items}, but {inside} already in the outfit {outfit.tolist()}: "
+            "candidates are the catalogue items not in the outfit."
+        )
+    if expected is not None and sorted(items) != sorted(int(i) for i in expected):
+        message = f"{call} should add the items {sorted(int(i) for i in expected)}, got {items}."
+        raise AssertionError(f"{message} {hint}".strip())
+
+
+def expect_calls(counter, limit, call, hint=""):
+    """Fail unless ``counter`` (a call counter with ``.calls`` and ``.outfits``, such as
+    07_outfit's ``CallCounter``) was called at most ``limit`` times."""
+    __tracebackhide__ = True
+    if counter.calls > limit:
+        message = (
+            f"{call} called score_fn {counter.calls} times to score {counter.outfits} outfits; "
+            f"at most {limit} batched calls are needed: too many calls: batch them."
+        )
+        raise AssertionError(f"{message} {hint}".strip())
 
 
 #: Code under these folders is not the student's: Python, the libraries, this package.

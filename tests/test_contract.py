@@ -34,7 +34,8 @@ def contract_assignments():
     An exercise is a code span in the lead of a bullet that starts with one
     (the text before the first "`:"), written ``name(params)`` or, without a
     signature, a bare ``snake_case`` name; ``params`` may end in ``...``
-    (more may follow).
+    (more may follow). A bullet whose text says "not an exercise" (``gnn_rerank``
+    of 07_outfit, a helper the contract names) is not one.
     """
     text = CONTRACT.read_text(encoding="utf-8")
     ids = re.findall(r"^\| `(\d\d_\w+)` \|", text, flags=re.MULTILINE)
@@ -44,6 +45,8 @@ def contract_assignments():
         assert match, f"docs/contract.md has no section ### {assignment_id}"
         exercises = {}
         for bullet in re.findall(r"^- (`.*)$", match.group(1), flags=re.MULTILINE):
+            if "`: not an exercise" in bullet:
+                continue
             lead = bullet.split("`:")[0] + "`" if "`:" in bullet else bullet
             for span in SPAN.findall(lead):
                 found = NAME.match(span.strip())

@@ -6,9 +6,11 @@ Mistakes are mutations of the solution where the slip is one expression
 Plain answers are what a student writes without argument checks: the whole
 catalogue scored and the outfit masked out, ``itertools.combinations``,
 ``torch.cdist``, ``torch.optim.SGD`` with ``maximize=True``, a loop over the
-nodes of the graph. ``relaxed_completion`` calls ``nearest_items``: its test
-grades it with the answer key's ``nearest_items`` in place of the student's,
-so that one mistake is not counted twice (the cross-cell cases).
+nodes of the graph, ``abs().pow(p).sum().pow(1 / p)`` for the loss (which
+loses only ``test_completion_loss_errors``: it checks nothing).
+``relaxed_completion`` calls ``nearest_items``: its test grades it with the
+answer key's ``nearest_items`` in place of the student's, so that one mistake
+is not counted twice (the cross-cell cases).
 """
 
 import torch
@@ -31,6 +33,8 @@ _PROJECTION = """    picked = []
     return torch.tensor(picked, dtype=torch.int64)"""
 _L2 = 'distances = torch.cdist(vectors, catalog, p=p, compute_mode="donot_use_mm_for_euclid_dist")'
 _SUM = "messages = M(h_i, h_j).sum(dim=-2)"
+_MEAN = "return per_slot.mean()"
+_NORM = "per_slot = torch.linalg.vector_norm(pred - target, ord=p, dim=-1)"
 
 #: A right relaxed_completion as a student writes it: SGD with maximize=True, a loop to project.
 RELAX_PLAIN_SGD = """
@@ -453,6 +457,86 @@ def message_passing_layer(h, M, U):
 """,
     ),
     unattempted("message_passing_layer"),
+    # --- completion_loss -------------------------------------------------------------------------
+    mistake("loss_sums_the_slots", "completion_loss", Edit(_MEAN, "return per_slot.sum()")),
+    mistake(
+        "loss_without_the_root",
+        "completion_loss",
+        Edit(_NORM, "per_slot = (pred - target).abs().pow(p).sum(dim=-1)"),
+    ),
+    mistake(
+        "loss_cosine_similarity",
+        "completion_loss",
+        Edit(
+            "per_slot = 1 - F.cosine_similarity(pred, target, dim=-1)",
+            "per_slot = F.cosine_similarity(pred, target, dim=-1)",
+        ),
+    ),
+    mistake(
+        "loss_mean_over_coordinates",
+        "completion_loss",
+        Edit(_NORM, "per_slot = (pred - target).abs().pow(p).mean(dim=-1).pow(1 / p)"),
+    ),
+    mistake(
+        "loss_epsilon_under_the_root",
+        "completion_loss",
+        Edit(_NORM, "per_slot = (pred - target).abs().pow(p).sum(dim=-1).add(1e-12).pow(1 / p)"),
+    ),
+    mistake(
+        "loss_not_differentiable",
+        "completion_loss",
+        Edit(_MEAN, "return torch.tensor(per_slot.mean().item(), dtype=pred.dtype)"),
+    ),
+    mistake(
+        "loss_best_pairing",
+        "completion_loss",
+        """
+def completion_loss(pred, target, rho):
+    require_rho(rho)
+    require_same_shape("target", target, "pred", pred)
+    p = {"l1": 1, "l2": 2, "l10": 10, "cos": None}[rho]
+
+    def distance(a, b):
+        if p is None:
+            return 1 - F.cosine_similarity(a, b, dim=-1)
+        return torch.linalg.vector_norm(a - b, ord=p, dim=-1)
+
+    k = pred.shape[-2]
+    orders = [list(order) for order in itertools.permutations(range(k))]
+    sums = torch.stack([distance(pred, target[..., order, :]).sum(-1) for order in orders])
+    return sums.amin(dim=0).mean() / k
+""",
+    ),
+    plain(
+        "loss_plain_pow_sum_root",
+        "completion_loss",
+        """
+def completion_loss(pred, target, rho):
+    if rho == "cos":
+        return (1 - F.cosine_similarity(pred, target, dim=-1)).mean()
+    p = {"l1": 1, "l2": 2, "l10": 10}[rho]
+    return ((pred - target).abs() ** p).sum(dim=-1).pow(1 / p).mean()
+""",
+        loses=["test_completion_loss_errors"],
+    ),
+    correct(
+        "loss_torch_dist_loop",
+        "completion_loss",
+        """
+def completion_loss(pred, target, rho):
+    require_rho(rho)
+    require_same_shape("target", target, "pred", pred)
+    d = pred.shape[-1]
+    distances = []
+    for a, b in zip(pred.reshape(-1, d), target.reshape(-1, d)):
+        if rho == "cos":
+            distances.append(1 - a @ b / (a.norm() * b.norm()))
+        else:
+            distances.append(torch.dist(a, b, p=int(rho[1:])))
+    return torch.stack(distances).mean()
+""",
+    ),
+    unattempted("completion_loss"),
     # --- Across cells: a right relaxed_completion that calls a wrong or missing nearest_items loses
     # test_nearest_items only (test_relaxed_completion grades with the answer key's nearest_items).
     cross(
@@ -509,4 +593,9 @@ PROBES = {
     },
     "relaxed_completion": lambda: _score_problem(7, 2) | {"rho": "cos", "steps": 20, "lr": 0.5},
     "message_passing_layer": _graph,
+    "completion_loss": lambda: {
+        "pred": _problem(8, n_items=6)[0].reshape(3, 2, 3),
+        "target": _problem(9, n_items=6)[0].reshape(3, 2, 3),
+        "rho": "l2",
+    },
 }

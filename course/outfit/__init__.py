@@ -4,10 +4,12 @@
 their negatives. ``scorer``: the compatibility scorer S (a small set
 transformer with an outfit token), its training, metrics and shipped
 checkpoint (``scorer.pt``). ``toys``: small score functions with known
-answers for the tests. ``gnn``: the GNN completer, its training loop and the
-projection of generated vectors. ``evaluation``: running completion methods
-over many outfits (scores, latencies, gaps, the Lipschitz check).
-``plots``: outfits as swatches, score distributions. ``checks`` and
-``expect``: the exercises' argument checks and the test cells' checks.
+answers for the tests. ``gnn``: the GNN completer, its training loop, the
+projection of generated vectors and GNN + re-rank. ``evaluation``: running
+completion methods over many outfits (scores, latencies, gaps, the Lipschitz
+check). ``plots``: the lecture's diagram, outfits as swatches, score
+distributions, quality against latency, the catalogue in two dimensions.
+``checks``: the exercises' argument checks (the test cells' checks,
+``expect_completion`` and ``expect_calls``, are in ``course.testing``).
 Nothing here computes an exercise: the notebook passes its functions in.
 """

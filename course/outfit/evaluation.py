@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from course.notebook import one_thread
-from course.outfit.gnn import project_distinct
+from course.outfit.gnn import gnn_rerank, project_distinct
 from course.outfit.scorer import score_outfits
 from course.outfit.wardrobe import partial_outfits, sample_outfits
 
@@ -111,6 +111,7 @@ def method_suite(
     steps=40,
     lr=2.0,
     completers=None,
+    rerank=None,
     seed=0,
 ):
     """``{name: complete(outfit)}``: the table's methods, built from the functions passed in.
@@ -119,9 +120,10 @@ def method_suite(
     ``beam_search``, ``relaxed_completion``, ``nearest_items``) to functions:
     the notebook passes its own, the benchmark the answer key's. Methods whose
     function is missing are left out. ``completers`` maps rho to a trained
-    ``GNNCompleter`` for that rho (its vectors are projected with
-    ``nearest_items``). The random baseline draws from a generator seeded
-    with ``seed``.
+    ``GNNCompleter`` for that rho: "GNN, rho = ..." projects its vectors with
+    ``nearest_items``; with ``rerank = m``, "GNN + re-rank, rho = ..." also
+    keeps the best of m candidates per slot by the scorer (:func:`gnn_rerank`).
+    The random baseline draws from a generator seeded with ``seed``.
     """
     methods = {}
     if "greedy_one_step" in functions:
@@ -144,6 +146,10 @@ def method_suite(
             return project_distinct(vectors, o, catalog, rho, functions["nearest_items"])
 
         methods[f"GNN, rho = {rho}"] = gnn
+    for rho, completer in (completers or {}).items() if rerank else ():
+        methods[f"GNN + re-rank, rho = {rho}"] = lambda o, r=rho, c=completer: gnn_rerank(
+            c, score_fn, o, catalog, r, functions["nearest_items"], rerank
+        )
     generator = torch.Generator().manual_seed(seed)
     methods["random"] = lambda o: random_completion(o, len(catalog), k, generator)
     return methods

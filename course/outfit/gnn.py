@@ -10,9 +10,12 @@ other one; a linear read-out of the blank nodes gives the k vectors.
 
 Trained (:func:`train_completer`) to put its k vectors on target items (the
 greedy k-step solutions, or the items a real outfit had) with a loss passed
-in: the rho loss of the notebook. Nothing here computes an exercise: the
-notebook passes its ``message_passing_layer`` and ``nearest_items`` in.
-Shipped to students with the notebooks.
+in: the notebook's ``completion_loss``. Its vectors become items by
+:func:`project_distinct` (the nearest items, the GNN alone) or by
+:func:`gnn_rerank` (a few nearest items per slot, the best combination by the
+scorer: candidates from the GNN, ranking by S). Nothing here computes an
+exercise: the notebook passes its ``message_passing_layer`` and
+``nearest_items`` in. Shipped to students with the notebooks.
 """
 
 import math
@@ -22,7 +25,14 @@ from torch import nn
 
 from course.notebook import one_thread
 
-__all__ = ["GNNCompleter", "PairMLP", "ResidualUpdate", "project_distinct", "train_completer"]
+__all__ = [
+    "GNNCompleter",
+    "PairMLP",
+    "ResidualUpdate",
+    "gnn_rerank",
+    "project_distinct",
+    "train_completer",
+]
 
 
 class PairMLP(nn.Module):
@@ -104,6 +114,73 @@ def project_distinct(vectors, outfit, catalog, rho, nearest_items):
         chosen.append(int(candidates[index[0]]))
         allowed[chosen[-1]] = False
     return torch.tensor(chosen, dtype=torch.int64)
+
+
+def gnn_rerank(completer, score_fn, outfit, catalog, rho, nearest_items, m=4):
+    """GNN + re-rank: the GNN's k vectors, m candidates per slot, the best of the m^k by S.
+
+    1. The completer writes the k vectors (one call, as for the GNN alone).
+    2. Candidates, in rounds: in each round every slot with fewer than m
+       candidates takes its nearest item under ``rho`` (one call of
+       ``nearest_items`` for those slots) among the items not in the outfit
+       and not taken before; when two slots want the same item, the one with
+       fewer candidates so far (the first on a tie) takes it and the other
+       tries again next round. Each slot ends with m candidates, nearly its
+       m nearest new items, and the slots' lists are disjoint, so every
+       combination below holds k distinct new items.
+    3. Every combination of one candidate per slot, at most m^k outfits, is
+       scored in **one** batched call of ``score_fn``; the best is returned.
+
+    When the k nearest items are distinct and new (almost always), round 1 is
+    the GNN's own completion (``project_distinct``), so re-ranking keeps a
+    completion that S scores at least as high. The cost: one call of the GNN,
+    about m calls of ``nearest_items`` and one call of S on m^k outfits (16
+    for m = 4 and k = 2), against k calls of S on the whole catalogue for
+    greedy k-step.
+
+    Args:
+        completer: a trained :class:`GNNCompleter` (outfits (B, n, d) -> (B, k, d)).
+        score_fn: the scorer, (B, m, d) outfits -> (B,) scores.
+        outfit: int64 tensor (n,) of catalogue indices.
+        catalog: float tensor (N, d).
+        rho: the distance of ``nearest_items``: "l1", "l2", "l10" or "cos".
+        nearest_items: ``nearest_items(vectors, catalog, rho) -> (index, distance)``.
+        m: candidates per slot (m = 1: the GNN's own items, up to such clashes).
+
+    Returns:
+        int64 tensor (k,): the chosen items, in the order of the GNN's slots.
+    """
+    with torch.inference_mode():
+        vectors = completer(catalog[outfit].unsqueeze(0))[0]  # (k, d)
+        # The candidates are the first `size` rows of a copy of the catalogue: an item leaves by
+        # taking the last candidate's row into its own, so each round searches a view, not a copy.
+        pool, size = catalog.clone(), len(catalog)
+        item_at, row_of = {}, {}  # the rows and items that moved; every other row holds its item
+
+        def take(item):
+            nonlocal size
+            row, size = row_of.get(item, item), size - 1
+            last = item_at.get(size, size)
+            pool[row] = pool[size]
+            item_at[row], row_of[last], row_of[item] = last, row, size
+
+        for item in outfit.tolist():
+            take(item)
+        slots = [[] for _ in vectors]
+        while size and (short := [j for j, found in enumerate(slots) if len(found) < m]):
+            short.sort(key=lambda j: len(slots[j]))  # the slots with fewest candidates first
+            index, _ = nearest_items(vectors[short], pool[:size], rho)
+            wanted = [item_at.get(row, row) for row in index.tolist()]  # before rows move
+            for j, item in zip(short, wanted, strict=True):
+                if row_of.get(item, item) < size:  # not taken by another slot of this round
+                    slots[j].append(item)
+                    take(item)
+        lists = [torch.tensor(found, dtype=torch.int64) for found in slots]
+        grid = torch.meshgrid(*lists, indexing="ij")
+        combinations = torch.stack(grid, dim=-1).reshape(-1, len(lists))  # (<= m^k, k)
+        items = torch.cat([outfit.expand(len(combinations), -1), combinations], dim=1)
+        scores = score_fn(catalog[items])  # one batched call
+        return combinations[scores.argmax()].clone()
 
 
 def train_completer(

@@ -13,7 +13,9 @@ k-step (k |X|), beam search (about k w |X| for a beam of width w), and a
 continuous relaxation (gradient ascent in R^d, then the nearest catalogue
 items under a distance rho). ``message_passing_layer`` is the building block
 of the GNN (Gilmer et al., 2017, message passing neural networks) that
-generates the k missing embeddings in one call.
+generates the k missing embeddings in one call, and ``completion_loss`` the
+loss it is trained with: how far its k vectors are from the items greedy
+k-step added.
 
 Conventions shared by every method:
 
@@ -40,6 +42,7 @@ from course.checks import (
     require_finite_tensors,
     require_int_at_least,
     require_positive_number,
+    require_same_shape,
 )
 from course.outfit.checks import (
     require_completion_problem,
@@ -49,6 +52,7 @@ from course.outfit.checks import (
 
 __all__ = [
     "beam_search",
+    "completion_loss",
     "exhaustive",
     "greedy_k_step",
     "greedy_one_step",
@@ -290,14 +294,16 @@ def relaxed_completion(score_fn, outfit, catalog, k, rho, steps, lr):
 def message_passing_layer(h, M, U):
     """One message-passing step on a complete graph, with sum aggregation.
 
-    h_i' = U(h_i, sum_{j=1..n} M(h_i, h_j))
+    h_i' = U(h_i, sum_{j=1..V} M(h_i, h_j)) for each of the V nodes i
 
     The sum runs over every node j, i itself included (the thesis's formula,
     after Gilmer et al., 2017). Summing makes the layer permutation
-    equivariant: reordering the nodes reorders the outputs the same way.
+    equivariant: reordering the nodes reorders the outputs the same way. (In
+    the GNN completer the graph has V = n + k nodes: the n items of the
+    outfit and k blank nodes.)
 
     Args:
-        h: float tensor (..., n, d): the states of n nodes (any leading batch dims).
+        h: float tensor (..., V, d): the states of V nodes (any leading batch dims).
         M: callable, the message function: M(a, b) on tensors (..., d) and
             (..., d) of one shape returns messages (..., d_m), acting on the
             last dimension (``course.outfit.gnn.PairMLP``, say).
@@ -305,7 +311,7 @@ def message_passing_layer(h, M, U):
             returns new states (..., d').
 
     Returns:
-        Tensor (..., n, d'): the new states h'.
+        Tensor (..., V, d'): the new states h'.
 
     Raises:
         TypeError: ``h`` is not a floating-point tensor or M, U are not callable.
@@ -315,9 +321,52 @@ def message_passing_layer(h, M, U):
     require_callable("M", M)
     require_callable("U", U)
     if h.dim() < 2:
-        raise ValueError(f"h must be (..., n, d), got shape {tuple(h.shape)}")
+        raise ValueError(f"h must be (..., V, d), got shape {tuple(h.shape)}")
     n, d = h.shape[-2:]
     h_i = h.unsqueeze(-2).expand(*h.shape[:-2], n, n, d)  # [..., i, j, :] = h_i
     h_j = h.unsqueeze(-3).expand(*h.shape[:-2], n, n, d)  # [..., i, j, :] = h_j
     messages = M(h_i, h_j).sum(dim=-2)  # (..., n, d_m): the sum over j
     return U(h, messages)
+
+
+def completion_loss(pred, target, rho):
+    """The GNN's training loss: the mean over slots of rho(pred_i, target_i).
+
+    Slot i of the generated completion is compared with item i of the target
+    (greedy k-step's i-th pick, say), under the distance ``rho`` of
+    ``nearest_items``; the mean runs over the k slots and over every outfit
+    of the batch:
+
+        loss = (1 / (B k)) sum_b sum_i rho(pred[b, i], target[b, i])
+
+    rho(a, b) for ``rho`` = "l1": sum_t |a_t - b_t|; "l2": (sum_t |a_t - b_t|^2)^(1/2);
+    "l10": (sum_t |a_t - b_t|^10)^(1/10); "cos": 1 - a.b / (|a| |b|).
+    Differentiable in ``pred``: its gradient trains the GNN.
+
+    Args:
+        pred: float tensor (..., k, d): the generated vectors (any leading
+            batch dims: (k, d) for one outfit, (B, k, d) for a batch).
+        target: float tensor of the same shape: the target items' embeddings.
+        rho: one of "l1", "l2", "l10", "cos".
+
+    Returns:
+        0-d tensor in the dtype of ``pred``: the mean of rho over all slots.
+
+    Raises:
+        TypeError: ``pred`` or ``target`` is not a floating-point tensor.
+        ValueError: ``rho`` is not one of the four names, the shapes differ
+            (no broadcasting: it would compare every vector with every
+            target), a tensor has fewer than 2 dimensions (..., k, d) or a
+            non-finite value.
+    """
+    require_rho(rho)
+    require_finite_tensors(pred=pred, target=target)
+    require_same_shape("target", target, "pred", pred)
+    if pred.dim() < 2:
+        raise ValueError(f"pred and target must be (..., k, d), got shape {tuple(pred.shape)}")
+    if rho == "cos":
+        per_slot = 1 - F.cosine_similarity(pred, target, dim=-1)  # (..., k)
+    else:  # the p-norm of the gap; its gradient at a zero gap is 0, not NaN
+        p = {"l1": 1, "l2": 2, "l10": 10}[rho]
+        per_slot = torch.linalg.vector_norm(pred - target, ord=p, dim=-1)  # (..., k)
+    return per_slot.mean()

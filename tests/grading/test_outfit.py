@@ -9,8 +9,12 @@ Besides what every assignment checks (``tests/grading/suite.py``):
 * a search that calls the score once per item is told so in its feedback
   ("too many calls: batch them"), and a right answer that starts its
   relaxation somewhere else than the answer key keeps full marks (the tests'
-  scores have one optimum, reached from any start).
+  scores have one optimum, reached from any start);
+* a ``completion_loss`` that cannot be trained through (``.item()``) is told
+  why in its feedback, and one that sums the slots is pointed at the mean.
 """
+
+import html
 
 import pytest
 
@@ -49,3 +53,16 @@ class TestOutfitGrading(GradingSuite):
         student, _ = graded.packs["relaxed_plain_from_zero"]
         full = self.answers.full_marks
         assert graded.cells[student]["test_relaxed_completion"] == full["test_relaxed_completion"]
+
+    @pytest.mark.parametrize(
+        ("answer", "words"),
+        [
+            ("loss_not_differentiable", "returned a loss without a gradient"),
+            ("loss_sums_the_slots", "Take the mean over the slots, not their sum."),
+        ],
+    )
+    def test_a_wrong_loss_is_told_why(self, graded, answer, words):
+        """The feedback page of a wrong completion_loss carries the visible test's hint."""
+        student, _ = graded.packs[answer]
+        page = graded.result.out / "feedback" / student / ASSIGNMENT / f"{NOTEBOOK}.html"
+        assert words in html.unescape(page.read_text(encoding="utf-8"))

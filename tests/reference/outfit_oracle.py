@@ -1,10 +1,10 @@
-"""Independent versions of 07_outfit's methods, for the oracle tests and the benchmark.
+"""Independent versions of 07_outfit's methods and helpers, for the oracle tests.
 
 Written as plainly as possible (Python loops over candidates and subsets,
-SciPy's distances, a double loop over graph nodes), never calling the answer
-key, so that agreeing with them means something. Also the GNN's training
-loss (the notebook's worked cell, written again here) and the problem set-up
-that the benchmark and the tests share.
+SciPy's distances, a double loop over graph nodes, the training loss slot by
+slot, GNN + re-rank with every combination scored alone), never calling the
+answer key or the course's helpers, so that agreeing with them means
+something.
 """
 
 import itertools
@@ -80,26 +80,44 @@ def message_passing(h, M, U):
     return torch.stack(rows)
 
 
-def rho_distance(a, b, rho):
-    """rho(a, b) along the last dimension (differentiable): the GNN's loss per slot."""
-    if rho == "cos":
-        return 1 - torch.nn.functional.cosine_similarity(a, b, dim=-1)
-    p = {"l1": 1, "l2": 2, "l10": 10}[rho]
-    return (a - b).abs().pow(p).sum(dim=-1).add(1e-12).pow(1 / p)
+def completion_loss(pred, target, rho):
+    """The mean over slots of rho(pred_i, target_i), slot by slot with SciPy's distances.
 
-
-def matched_rho_loss(rho):
-    """The GNN's loss: mean over outfits of the sum of rho over slots, best pairing of the k!.
-
-    ``loss(generated, wanted)`` on (B, k, d) tensors; the notebook's worked cell.
+    Every leading dimension of the (..., k, d) tensors is a batch of slots;
+    each slot's distance is SciPy's ``cdist`` of the two vectors (float64).
     """
+    a = pred.detach().double().reshape(-1, pred.shape[-1]).numpy()
+    b = target.detach().double().reshape(-1, target.shape[-1]).numpy()
+    if rho == "cos":
+        per_slot = [cdist(x[None], y[None], "cosine")[0, 0] for x, y in zip(a, b, strict=True)]
+    else:
+        metric, p = SCIPY_METRIC[rho]
+        per_slot = [cdist(x[None], y[None], metric, p=p)[0, 0] for x, y in zip(a, b, strict=True)]
+    return float(np.mean(per_slot))
 
-    def loss(generated, wanted):
-        k = generated.shape[1]
-        sums = [
-            rho_distance(generated, wanted[:, list(order)], rho).sum(dim=1)
-            for order in itertools.permutations(range(k))
+
+def rerank(vectors, score_fn, outfit, catalog, rho, m):
+    """GNN + re-rank with loops: m rounds of nearest new items per slot, then every combination.
+
+    Each round, every slot with fewer than m candidates (fewest first) takes its nearest
+    catalogue item (SciPy's distances, the lowest index on ties) not in the outfit and not taken
+    before; then every combination of one candidate per slot is scored alone. Returns the best
+    combination as a list (the first best in ``itertools.product`` order).
+    """
+    taken = set(outfit.tolist())
+    slots = [[] for _ in range(len(vectors))]
+    while len(taken) < len(catalog) and any(len(s) < m for s in slots):
+        short = sorted(
+            (j for j in range(len(slots)) if len(slots[j]) < m), key=lambda j: len(slots[j])
+        )
+        free = [i for i in range(len(catalog)) if i not in taken]
+        wanted = [
+            free[int(distances(vectors[j : j + 1], catalog[free], rho)[0].argmin())] for j in short
         ]
-        return torch.stack(sums).amin(dim=0).mean()
-
-    return loss
+        for j, item in zip(short, wanted, strict=True):
+            if item not in taken:
+                slots[j].append(item)
+                taken.add(item)
+    combinations = list(itertools.product(*slots))
+    scores = [_score(score_fn, catalog, [*outfit.tolist(), *c]) for c in combinations]
+    return list(combinations[int(np.argmax(scores))])

@@ -3,16 +3,19 @@
 The oracles (``tests/reference/outfit_oracle.py``) never call the answer key:
 the search methods are checked against plain Python loops that score one
 outfit per call (greedy, beam, every subset with itertools), the distances
-against SciPy's ``cdist``, message passing against a double loop over the
-nodes and autograd's gradcheck. The relaxation is checked on scores whose
-maximum over R^d is known. The shipped scorer checkpoint is checked against
+and the training loss against SciPy's ``cdist`` slot by slot, message passing
+against a double loop over the nodes and autograd's gradcheck, GNN + re-rank
+against every combination scored alone. The relaxation is checked on scores
+whose maximum over R^d is known. The shipped scorer checkpoint is checked against
 what ``scripts/build_outfit_scorer.py`` builds from its seed (the data's hash
 and the first optimizer steps, rebuilt here), and against its metrics.
 """
 
 import math
+import re
 from dataclasses import replace
 
+import matplotlib.pyplot as plt
 import pytest
 import torch
 
@@ -29,8 +32,15 @@ from course.outfit.gnn import (
     GNNCompleter,
     PairMLP,
     ResidualUpdate,
+    gnn_rerank,
     project_distinct,
     train_completer,
+)
+from course.outfit.plots import (
+    category_plane,
+    draw_completion_methods,
+    plot_in_category_plane,
+    plot_quality_latency,
 )
 from course.outfit.scorer import (
     CHECKPOINT,
@@ -48,6 +58,7 @@ from course.outfit.toys import (
     TargetScore,
 )
 from course.outfit.wardrobe import (
+    CATEGORIES,
     fill_in_the_blank,
     make_wardrobe,
     negative_outfits,
@@ -57,6 +68,7 @@ from course.outfit.wardrobe import (
 )
 from course.reference.outfit import (
     beam_search,
+    completion_loss,
     exhaustive,
     greedy_k_step,
     greedy_one_step,
@@ -64,6 +76,7 @@ from course.reference.outfit import (
     nearest_items,
     relaxed_completion,
 )
+from course.testing import expect_calls, expect_completion
 from scripts.build_outfit_scorer import (
     FINGERPRINT_STEPS,
     data_sha256,
@@ -313,6 +326,77 @@ def test_message_passing_worked_example():
     assert torch.allclose(got, torch.tensor([[1.7, 0.6], [0.4, 3.2], [1.7, 1.9]]))
 
 
+# --- completion_loss ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("rho", RHOS)
+@pytest.mark.parametrize("shape", [(2, 5), (3, 2, 5), (2, 3, 4, 5)])
+def test_completion_loss_matches_scipy_slot_by_slot(shape, rho, dtype):
+    """The mean over every slot of SciPy's distance between pred and target; pred's dtype."""
+    g = torch.Generator().manual_seed(len(shape))
+    pred = torch.randn(shape, generator=g, dtype=torch.float64).to(dtype)
+    target = (torch.randn(shape, generator=g, dtype=torch.float64) * 1.5).to(dtype)
+    got = completion_loss(pred, target, rho)
+    assert got.shape == () and got.dtype == dtype
+    tol = 1e-5 if dtype == torch.float32 else 1e-12
+    assert float(got) == pytest.approx(oracle.completion_loss(pred, target, rho), rel=tol, abs=tol)
+
+
+def test_completion_loss_worked_example():
+    """The notebook's example: slots (1, 0) and (0, 2), targets (4, 4) and (0, 1)."""
+    pred = torch.tensor([[1.0, 0.0], [0.0, 2.0]])
+    target = torch.tensor([[4.0, 4.0], [0.0, 1.0]])
+    expected = {
+        "l1": (7 + 1) / 2,
+        "l2": (5 + 1) / 2,
+        "l10": ((3**10 + 4**10) ** 0.1 + 1) / 2,
+        "cos": (1 - 2**-0.5 + 0) / 2,
+    }
+    for rho, value in expected.items():
+        assert float(completion_loss(pred, target, rho)) == pytest.approx(value, rel=1e-6), rho
+    # Slot i goes with target i: the swapped targets give another loss, even a lower one (not
+    # the best of the two pairings).
+    assert float(completion_loss(pred, target.flip(0), "l2")) == pytest.approx(
+        (2**0.5 + 20**0.5) / 2, rel=1e-6
+    )
+    assert float(completion_loss(pred, pred, "l10")) == 0.0
+
+
+@pytest.mark.parametrize("rho", RHOS)
+def test_completion_loss_gradient(rho):
+    """Autograd's gradient of the loss is the finite differences' (gradcheck, float64)."""
+    g = torch.Generator().manual_seed(5)
+    pred = torch.randn(3, 2, 4, generator=g, dtype=torch.float64, requires_grad=True)
+    target = torch.randn(3, 2, 4, generator=g, dtype=torch.float64)
+    assert torch.autograd.gradcheck(lambda x: completion_loss(x, target, rho), (pred,))
+
+
+@pytest.mark.parametrize("rho", ["l1", "l2", "l10"])
+def test_completion_loss_gradient_is_finite_where_a_slot_is_on_its_target(rho):
+    pred = torch.tensor([[1.0, 2.0], [0.0, 0.0]], requires_grad=True)
+    target = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    completion_loss(pred, target, rho).backward()
+    assert torch.isfinite(pred.grad).all() and pred.grad[0].abs().max() == 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error"),
+    [
+        ((torch.zeros(2, 3), torch.zeros(3, 3), "l2"), ValueError),
+        ((torch.zeros(4, 2, 3), torch.zeros(2, 3), "l2"), ValueError),
+        ((torch.zeros(2, 3), torch.zeros(2, 3), "l3"), ValueError),
+        ((torch.zeros(3), torch.zeros(3), "l1"), ValueError),
+        ((torch.zeros(2, 3, dtype=torch.int64), torch.zeros(2, 3), "l1"), TypeError),
+        ((torch.full((2, 3), float("nan")), torch.zeros(2, 3), "cos"), ValueError),
+    ],
+)
+def test_completion_loss_argument_checks(arguments, error):
+    """Shapes must agree exactly (no broadcasting), rho be one of the four, tensors float."""
+    with pytest.raises(error, match=r"\w"):
+        completion_loss(*arguments)
+
+
 # --- the wardrobe ---------------------------------------------------------------------------------
 
 
@@ -471,7 +555,13 @@ def test_gnn_is_equivariant_in_the_outfit_and_trains():
         [torch.cdist(catalog[o].mean(0, keepdim=True), catalog)[0].argsort()[:2] for o in outfits]
     )
     history = train_completer(
-        model, outfits, targets, catalog, oracle.matched_rho_loss("l2"), epochs=30, lr=1e-2
+        model,
+        outfits,
+        targets,
+        catalog,
+        lambda pred, target: completion_loss(pred, target, "l2"),
+        epochs=30,
+        lr=1e-2,
     )
     assert history[-1] < 0.7 * history[0]
 
@@ -483,6 +573,78 @@ def test_project_distinct_follows_the_relaxation_rule():
     assert got.tolist() == [1, 2]
     got = project_distinct(vectors, torch.tensor([1]), catalog, "l1", nearest_items)
     assert got.tolist() == [2, 0]
+
+
+class FixedVectors(torch.nn.Module):
+    """A stand-in completer: the same k vectors for every outfit."""
+
+    def __init__(self, vectors):
+        super().__init__()
+        self.vectors = vectors
+
+    def forward(self, items):
+        return self.vectors.to(items.dtype).expand(len(items), -1, -1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("rho", RHOS)
+def test_gnn_rerank_matches_the_loop_oracle(seed, rho):
+    """m nearest new items per slot (disjoint), the best combination by one call of S."""
+    score, outfit, catalog = _problem(seed, n_items=30, n=2 + seed % 2)
+    g = torch.Generator().manual_seed(100 + seed)
+    vectors = torch.randn(2, 3, generator=g, dtype=torch.float64)
+    if seed % 3 == 0:  # both slots want the same items: the clash rule decides
+        vectors[1] = vectors[0] + 1e-3
+    m = 1 + seed % 4
+    counter = CallCounter(score)
+    got = gnn_rerank(FixedVectors(vectors), counter, outfit, catalog, rho, nearest_items, m)
+    _valid(got, outfit, 2, len(catalog))
+    assert got.tolist() == oracle.rerank(vectors, score, outfit, catalog, rho, m)
+    assert counter.calls == 1 and counter.outfits == m * m
+
+
+def test_gnn_rerank_never_does_worse_than_its_first_candidates():
+    """Round 1 is project_distinct's completion; the re-ranked one scores at least as high."""
+    score, outfit, catalog = _problem(7, n_items=40, n=2)
+    for seed in range(10):
+        vectors = torch.randn(2, 3, generator=torch.Generator().manual_seed(seed)).double()
+        completer = FixedVectors(vectors)
+        alone = project_distinct(vectors, outfit, catalog, "l2", nearest_items)
+        assert gnn_rerank(completer, score, outfit, catalog, "l2", nearest_items, 1).tolist() == (
+            alone.tolist()
+        )
+        best = gnn_rerank(completer, score, outfit, catalog, "l2", nearest_items, 4)
+
+        def value(added):
+            return oracle._score(score, catalog, [*outfit.tolist(), *added.tolist()])
+
+        assert value(best) >= value(alone)
+
+
+def test_gnn_rerank_with_a_small_catalogue_gives_every_slot_a_candidate():
+    """Two slots that want one item, and only two items left: each slot still gets one."""
+    catalog = torch.tensor([[0.0], [1.0], [1.1], [5.0]])
+    vectors = torch.tensor([[1.0], [1.0]])
+    got = gnn_rerank(
+        FixedVectors(vectors), CohesionScore(), torch.tensor([0, 3]), catalog, "l1",
+        nearest_items, 4,
+    )  # fmt: skip
+    assert sorted(got.tolist()) == [1, 2]
+
+
+def test_method_suite_adds_gnn_rerank():
+    score, _, catalog = _problem(4, n_items=12)
+    completer = FixedVectors(torch.zeros(2, 3, dtype=torch.float64))
+    functions = {"nearest_items": nearest_items}
+    methods = method_suite(functions, score, catalog, completers={"l1": completer}, rerank=3)
+    assert set(methods) == {"GNN, rho = l1", "GNN + re-rank, rho = l1", "random"}
+    outfit = torch.tensor([0, 1])
+    assert torch.equal(
+        methods["GNN + re-rank, rho = l1"](outfit),
+        gnn_rerank(completer, score, outfit, catalog, "l1", nearest_items, 3),
+    )
+    without = method_suite(functions, score, catalog, completers={"l1": completer})
+    assert set(without) == {"GNN, rho = l1", "random"}
 
 
 def test_run_method_scores_and_refuses_bad_completions():
@@ -531,3 +693,61 @@ def test_lipschitz_check_on_a_known_constant():
     result = lipschitz_check(score, items, relaxed, projected, torch.tensor([1.0]), p=2)
     assert result["held"] == 1.0
     assert 0 < result["gap"][0] <= result["M"] * 1.0
+
+
+# --- the test cells' checks (course.testing) and the figures --------------------------------------
+
+
+def test_expect_completion_and_expect_calls_say_what_is_wrong():
+    outfit = torch.tensor([0])
+    expect_completion(torch.tensor([2, 1]), "f()", outfit, 2, 6, expected=[1, 2])
+    for got, words in (
+        (torch.tensor([1, 1]), "adds an item twice"),
+        (torch.tensor([0, 1]), "already in the outfit"),
+        (torch.tensor([1, 9]), "not indices of the catalogue"),
+        (torch.tensor([1, 3]), "should add the items [1, 2], got [1, 3]. the hint"),
+        (torch.tensor([1.0, 2.0]), "should return dtype torch.int64"),
+        (torch.tensor([1, 2, 3]), "should return shape (2,)"),
+    ):
+        with pytest.raises(AssertionError, match=re.escape(words)):
+            expect_completion(got, "f()", outfit, 2, 6, expected=[1, 2], hint="the hint")
+    counter = CallCounter(CohesionScore())
+    for _ in range(3):
+        counter(torch.zeros(4, 2, 1))
+    expect_calls(counter, 3, "f()")
+    with pytest.raises(AssertionError, match=r"called score_fn 3 times to score 12 outfits.*batch"):
+        expect_calls(counter, 2, "f()", hint="One call per step.")
+
+
+def test_category_plane_shows_the_categories_apart(wardrobe):
+    """The six category centres land apart in the plane, the items near their centre."""
+    origin, basis = category_plane(wardrobe)
+    assert basis.shape == (2, wardrobe.dim)
+    assert torch.allclose(basis @ basis.T, torch.eye(2), atol=1e-5)
+    points = (wardrobe.embeddings - origin) @ basis.T
+    centres = torch.stack([points[wardrobe.categories == c].mean(0) for c in range(6)])
+    spread = (points - centres[wardrobe.categories]).norm(dim=1).median()
+    gaps = torch.pdist(centres)
+    assert (gaps > 0.5 * spread).sum() >= 13  # of the 15 pairs; two may overlap in 2-D
+
+
+def test_figures_draw(wardrobe):
+    """The diagram and the figures of section 6 draw without error (Agg, nothing shown)."""
+    assert len(draw_completion_methods().patches) == 2 + 7 + 1 + 2 * 7
+    run = run_method(
+        "greedy k-step",
+        lambda o: greedy_k_step(CohesionScore(), o, wardrobe.embeddings[:40], 2),
+        CohesionScore(),
+        wardrobe.embeddings[:40],
+        [torch.tensor([0, 1]), torch.tensor([2, 3])],
+        2,
+    )
+    good = replace(run, scores=torch.tensor([0.9, 0.8]))
+    low = replace(run, name="relaxation, rho = l2 (30 outfits)", scores=torch.tensor([0.01, 0.0]))
+    top, bottom = plot_quality_latency([good, low], original=torch.tensor([0.5, 0.7]))
+    assert [t.get_text() for t in top.texts] == ["greedy k-step", "original outfits"]
+    assert len(bottom.collections) == 1 and not bottom.texts  # a rho's marker, no label
+    vectors = [wardrobe.embeddings[[5, 6]] + 0.1]
+    ax = plot_in_category_plane(wardrobe, vectors, [torch.tensor([5, 6])])
+    assert len(ax.get_legend().get_texts()) == len(CATEGORIES) + 1
+    plt.close("all")

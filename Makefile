@@ -38,7 +38,7 @@ $(VENV)/.installed: requirements.txt requirements-instructor.txt requirements-de
 	touch $@
 
 demo: $(VENV)/.installed
-	$(PYTHON) -m autograder demo
+	$(PYTHON) -m answers.demo
 
 lint: $(VENV)/.installed
 	$(PYTHON) -m ruff check .
@@ -75,6 +75,7 @@ release: $(VENV)/.installed
 bundle: $(VENV)/.installed
 	rm -rf build/student-kit
 	$(PYTHON) -m autograder bundle build/student-kit
+	$(PYTHON) -m answers.helper_leaks build/student-kit
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache

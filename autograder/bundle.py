@@ -1,18 +1,16 @@
 """``bundle``: the folder students receive, with no answer key and no hidden test.
 
-Two checks guard the kit before it is handed out: no file may hold
-instructor-only text (:func:`find_leaks`), and no helper of the kit's
-``course`` package may compute an exercise's answer
-(``autograder.reimplementations``, on the answer collections' probes).
+No file of the kit may hold instructor-only text (:func:`find_leaks`); the
+bundle is removed and refused if one does. ``make bundle`` then checks the
+kit's behaviour too: no helper of its ``course`` package may compute an
+exercise's answer (``python -m answers.helper_leaks``, on the answer
+collections' probes, which belong to the answers, not to this pipeline).
 """
 
-import importlib
 import shutil
 from pathlib import Path
 
-from autograder.answers import collections
 from autograder.paths import COURSE_PACKAGE, NOTEBOOKS, REPO
-from autograder.reimplementations import find_reimplementations
 
 #: Strings that only the instructor's side may contain.
 FORBIDDEN = (
@@ -73,28 +71,11 @@ def bundle(out):
         shutil.copyfile(REPO / name, out / name)
     readme = STUDENT_README.format(torch=torch_requirement(), index=TORCH_CPU_INDEX)
     (out / "README.md").write_text(readme, encoding="utf-8")
-    leaks = find_leaks(out) + [
-        (f"course helper {helper}", f"computes the exercise {exercise}")
-        for helper, exercise in find_reimplementations(out, exercise_probes())
-    ]
+    leaks = find_leaks(out)
     if leaks:
         shutil.rmtree(out)
         raise RuntimeError(f"the bundle would leak the answer key: {leaks}")
     return out
-
-
-def exercise_probes():
-    """``{exercise: (arguments, the answer key's output)}`` from every answer collection."""
-    probes = {}
-    for answers in collections():
-        key = importlib.import_module(f"course.reference.{answers.notebook_id}")
-        for exercise, make_arguments in answers.probes.items():
-            arguments = make_arguments()
-            probes[f"{answers.assignment_id}.{exercise}"] = (
-                arguments,
-                getattr(key, exercise)(**arguments),
-            )
-    return probes
 
 
 def find_leaks(folder):

@@ -55,8 +55,6 @@ def _parser():
         help="feedback pages show the hidden tests' code too (default: only their messages)",
     )
 
-    commands.add_parser("demo", help="release, grade the sample submissions, print the table")
-
     slides = commands.add_parser("slides", help="executed reveal.js decks in build/slides/")
     slides.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
 
@@ -112,14 +110,11 @@ def main(argv=None):
             _known_assignments(args.assignments)
             for path in build_slides(args.assignments or None):
                 print(f"wrote {path}")
-        elif args.command == "demo":
-            from autograder.demo import demo
-
-            demo()
         elif args.command == "bundle":
             from autograder.bundle import bundle
 
             print(f"student kit written to {bundle(args.out)}")
+            print(f"check its helpers too: python -m answers.helper_leaks {args.out}")
     except (ValueError, FileExistsError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -19,8 +19,8 @@ Output::
     OUT/logs/          the grading worker's log for each submission that failed (all with -v)
 
 How: the assignments are generated once into a template workspace; each
-submission is then graded by its own worker process (``autograder.pool``,
-or a Dask worker with ``autograder.cluster``) running nbgrader's autograde
+submission is then graded by its own worker process (``autograder.local_workers``,
+or a Dask worker with ``autograder.dask_workers``) running nbgrader's autograde
 chain in a private copy of that template, so gradebooks are never written
 concurrently; the parent merges every result into the class gradebook
 (``autograder.gradebook``), one at a time. A submission that cannot be
@@ -45,12 +45,12 @@ from nbgrader import utils
 from tqdm.auto import tqdm
 
 from autograder.cells import grade_id, points
-from autograder.cluster import DaskPool, ReleaseMismatch, SchedulerLost
+from autograder.dask_workers import DaskPool, ReleaseMismatch, SchedulerLost
 from autograder.gradebook import export, merge, open_class_gradebook
 from autograder.intake import take_in
+from autograder.local_workers import LocalPool
 from autograder.log import log
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
-from autograder.pool import LocalPool
 from autograder.records import Job, Status
 from autograder.release import release_fingerprint
 from autograder.report import write_report

@@ -54,7 +54,7 @@ def release_fingerprint(assignment_id):
     The released and the source notebooks (the tests, hidden ones included)
     and the ``course`` package (the answer key and the helpers the notebooks
     import). Two machines with the same fingerprint grade a submission alike;
-    ``autograder.cluster`` refuses to grade on a worker whose fingerprint
+    ``autograder.dask_workers`` refuses to grade on a worker whose fingerprint
     differs from the parent's.
     """
     files = sorted(

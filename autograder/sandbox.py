@@ -22,7 +22,7 @@ that ``nbgrader autograde`` starts, from the Formgrader's button or from
   allows one.
 
 Per-cell wall time is nbgrader's ``Execute.timeout``; per-notebook wall time
-is the grading worker's (``autograder.pool``). Where bubblewrap is missing,
+is the grading worker's (``autograder.local_workers``). Where bubblewrap is missing,
 the pipeline warns once and applies only the limits.
 """
 

@@ -36,10 +36,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from course.checks import (
-    require_finite_tensors,
     require_int_at_least,
     require_positive_number,
-    require_rank,
 )
 from course.notebook import one_thread
 
@@ -62,8 +60,6 @@ __all__ = [
     "load_fast_style",
     "plot_losses",
     "random_views",
-    "require_feature_maps",
-    "require_layers",
     "sample_photo",
     "seconds_per_call",
     "show_images",
@@ -97,28 +93,6 @@ PHOTOS = {"temple": "china.jpg", "flower": "flower.jpg"}
 #: fast style network's recipe uses: Grace Hopper's portrait (512 x 600) and a clip-art
 #: present (128 x 128).
 MATPLOTLIB_PICTURES = {"portrait": "grace_hopper.jpg", "present": "Minduka_Present_Blue_Pack.png"}
-
-
-# --- argument checks of feature maps ------------------------------------------------------------
-
-
-def require_feature_maps(name, features):
-    """Raise unless ``features`` is a finite float tensor (B, C, H, W) with C, H, W > 0."""
-    require_finite_tensors(**{name: features})
-    require_rank(name, features, 4, "(B, C, H, W)")
-    if features.shape[1] == 0 or features.shape[2] * features.shape[3] == 0:
-        raise ValueError(
-            f"{name} needs a channel and a position, got shape {tuple(features.shape)}"
-        )
-
-
-def require_layers(name, feats, layers):
-    """Raise unless ``feats`` is a dict ``{layer name: tensor}`` with every layer of ``layers``."""
-    if not isinstance(feats, dict):
-        raise TypeError(f"{name} must be a dict {{layer name: tensor}}, got {type(feats).__name__}")
-    missing = [layer for layer in layers if layer not in feats]
-    if missing:
-        raise ValueError(f"{name} has no layer {missing}; it holds {sorted(feats)}")
 
 
 # --- images ---------------------------------------------------------------------------------------

@@ -3,9 +3,8 @@
 The exercises of the notebook (the coupling layer, its inverse, the flow's
 log-density) are not in this module: the functions below take them as
 arguments, so the notebook trains and samples with the student's own code.
-The argument checks that those exercises share (``require_batch``,
-``require_coupling``, ``require_network_outputs``) are here, written once, so
-that the answer key and anyone's solution can call them.
+The argument checks that those exercises share are in ``course.checks.realnvp``,
+written once, so that the answer key and anyone's solution can call them.
 
 A flow is an ordered collection of coupling layers, each a triple
 ``(mask, s_net, t_net)``: ``mask`` a ``(D,)`` tensor of 0s and 1s (1 = the
@@ -26,14 +25,6 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
 from torch import nn
 from tqdm.auto import tqdm
 
-from course.checks import (
-    require_binary_mask,
-    require_callable,
-    require_finite,
-    require_float_tensor,
-    require_rank,
-    require_shape,
-)
 from course.notebook import one_thread
 
 __all__ = [
@@ -42,46 +33,9 @@ __all__ = [
     "alternating_masks",
     "draw_coupling_layer",
     "grid",
-    "require_batch",
-    "require_coupling",
-    "require_network_outputs",
     "sample",
     "train_flow",
 ]
-
-
-def require_batch(name, value):
-    """Raise unless ``value`` is a batch of points: a finite floating-point tensor ``(N, D)``.
-
-    TypeError when it is not a floating-point tensor; ValueError when it does not
-    have 2 dimensions or holds NaN or an infinity. The message names ``name``.
-    """
-    require_float_tensor(name, value)
-    require_rank(name, value, 2, "(N, D)")
-    require_finite(name, value)
-
-
-def require_coupling(name, value, mask, s_net, t_net):
-    """The argument checks of one coupling layer, in either direction.
-
-    ``value`` (called ``name``: ``"x"`` going forward, ``"z"`` going back) must
-    be a batch ``(N, D)`` (see :func:`require_batch`), ``mask`` a ``(D,)``
-    tensor of 0s and 1s, and both networks callable.
-    """
-    require_batch(name, value)
-    require_binary_mask("mask", mask, value.shape[1])
-    require_callable("s_net", s_net)
-    require_callable("t_net", t_net)
-
-
-def require_network_outputs(name, value, s, t):
-    """Raise unless the networks' outputs ``s`` and ``t`` are tensors of the shape of ``value``.
-
-    A network that returned ``(N, 1)`` or ``(N,)`` would otherwise be broadcast
-    silently into a wrong layer; the message names the call, ``s_net(mask * x)``.
-    """
-    require_shape(f"s_net(mask * {name})", s, value.shape)
-    require_shape(f"t_net(mask * {name})", t, value.shape)
 
 
 class CouplingNet(nn.Module):

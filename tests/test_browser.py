@@ -27,9 +27,9 @@ import urllib.request
 
 import pytest
 
+from answers.submissions import solution_code
 from autograder.bundle import bundle
 from autograder.paths import BUILD, REPO
-from autograder.samples import solution_code
 from autograder.slides import SLIDES, build_slides
 
 pytestmark = pytest.mark.slow

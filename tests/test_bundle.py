@@ -9,11 +9,11 @@ import nbformat
 import pytest
 import torch
 
-from autograder.bundle import bundle, exercise_probes, find_leaks
+from answers.helper_leaks import exercise_probes, find_reimplementations, main
+from answers.submissions import solution
+from autograder.bundle import bundle, find_leaks
 from autograder.execute import errors, read, run_notebook
 from autograder.paths import assignment_ids, notebook_names
-from autograder.reimplementations import find_reimplementations
-from autograder.samples import solution
 
 pytestmark = pytest.mark.slow
 
@@ -49,18 +49,25 @@ def test_bundle_refuses_a_non_empty_folder(tmp_path):
     assert (tmp_path / "keep.txt").read_text() == "mine"
 
 
+def _not_written_yet(error):
+    """A stub's NotImplementedError, or the sentence of ``course.notebook.needs``."""
+    _, name, message = error
+    return name == "NotImplementedError" or (
+        name == "ExerciseNeeded" and "not written yet" in message
+    )
+
+
 @pytest.mark.parametrize("assignment_id", assignment_ids())
 def test_untouched_notebook_runs_in_the_kit(kit, assignment_id):
-    """As released, the notebook runs; its only errors are the exercises' NotImplementedError."""
+    """As released, in the kit, the notebook runs; its only errors say an exercise is not
+    written yet (a missing module or file, a NameError, anything else fails the test)."""
     for name in notebook_names(assignment_id):
         folder = kit / "notebooks" / assignment_id
         notebook = run_notebook(read(folder / f"{name}.ipynb"), cwd=folder, allow_errors=True)
-        other = [e for e in errors(notebook) if e[1] not in {"NotImplementedError"}]
-        # Cells that use an unimplemented function fail with NotImplementedError;
-        # nothing may fail for a missing module or file.
-        assert not [e for e in other if e[1] in {"ModuleNotFoundError", "ImportError"}], other
-        setup_errors = [e for e in errors(notebook) if e[0] == "setup"]
-        assert not setup_errors, setup_errors
+        found = errors(notebook)
+        assert found, "no exercise is written: some cell must say so"
+        other = [e for e in found if not _not_written_yet(e)]
+        assert not other, other
 
 
 @pytest.mark.parametrize("assignment_id", assignment_ids())
@@ -131,5 +138,18 @@ def test_reimplementation_check_catches_a_batched_exercise(tmp_path):
 
 
 def test_kit_helpers_compute_no_exercise(kit):
-    """The real kit passes the same check (bundle() ran it too, on every collection's probes)."""
+    """The real kit passes the same check, on every collection's probes."""
     assert find_reimplementations(kit, _recommend_probe() | exercise_probes()) == []
+
+
+def test_make_bundles_helper_check_removes_a_kit_that_leaks(tmp_path, capsys):
+    """``python -m answers.helper_leaks KIT`` (make bundle's second step) removes a leaking kit
+    and says which helper computes which exercise."""
+    package = tmp_path / "kit" / "course" / "collaborative"
+    package.mkdir(parents=True)
+    (package.parent / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "recsys.py").write_text(OLD_TOP_UNRATED.replace("top_unrated", "recommend_all"))
+    assert main([str(tmp_path / "kit")]) == 1
+    assert not (tmp_path / "kit").exists()
+    assert "recommend_all computes 06_collaborative.recommend" in capsys.readouterr().err

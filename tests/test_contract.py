@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from autograder.answers import exercise_of
+from answers import exercise_of
+from answers.submissions import solution_code
 from autograder.execute import read
 from autograder.paths import REPO, SOLUTIONS, assignment_ids, notebook_names
-from autograder.samples import solution_code
 
 CONTRACT = REPO / "docs" / "contract.md"
 #: Where the repository's copy comes from, when the course's shared folder is beside it.

@@ -18,8 +18,8 @@ LAYERS = ("requirements.txt", "requirements-instructor.txt", "requirements-dev.t
 #: Where each layer's code lives: its third-party imports must be declared in that layer.
 CODE = {
     "requirements.txt": ["course"],
-    "requirements-instructor.txt": ["course", "autograder", "scripts"],
-    "requirements-dev.txt": ["course", "autograder", "scripts", "tests"],
+    "requirements-instructor.txt": ["course", "autograder", "answers", "scripts"],
+    "requirements-dev.txt": ["course", "autograder", "answers", "scripts", "tests"],
 }
 GRADING_ONLY = {"psycopg", "dask", "distributed", "psutil"}
 #: Imports that are optional by design, and why they are not requirements.
@@ -105,7 +105,7 @@ def _third_party_imports(folders):
                     names |= {a.name.split(".")[0] for a in node.names}
                 elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                     names.add(node.module.split(".")[0])
-    local = {"course", "autograder", "scripts", "tests"}
+    local = {"course", "autograder", "answers", "scripts", "tests"}
     return {n for n in names - local if n not in sys.stdlib_module_names}
 
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
+from answers.submissions import solution_code, with_answers
 from autograder.execute import errors, read, run_notebook
 from autograder.paths import NOTEBOOKS, SOLUTIONS, assignment_ids, notebook_names
 from autograder.release import is_speaker_note, release
-from autograder.samples import solution_code, with_answers
 from autograder.slides import deck
 
 SOURCES = [SOLUTIONS / a / f"{n}.ipynb" for a in assignment_ids() for n in notebook_names(a)]

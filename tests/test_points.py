@@ -17,7 +17,7 @@ import re
 
 import pytest
 
-from autograder.answers import collection
+from answers import collection
 from autograder.execute import read
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
 

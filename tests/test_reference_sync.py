@@ -6,8 +6,8 @@ import inspect
 
 import pytest
 
+from answers.submissions import solution_code
 from autograder.paths import assignment_ids, notebook_names
-from autograder.samples import solution_code
 
 
 def _without_docstring(function):

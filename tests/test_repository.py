@@ -1,6 +1,7 @@
 """The repository explains itself and stands alone.
 
-* README.md links only to files in the repository, and every one exists.
+* README.md and docs/ link only to files in the repository, and every one exists;
+  the README fits on two screens.
 * Student notebooks name no file that the student kit does not ship.
 * Benchmarks are importable modules run with ``python -m`` (no ``sys.path``
   edits), and no test imports a benchmark.
@@ -31,15 +32,28 @@ INSTRUCTOR_ONLY = (
 )
 
 
-def test_readme_links_stay_inside_the_repository():
-    """Every relative link of README.md points at a file or folder of this repository."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "../" not in text, "README.md points outside the repository"
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda p: p.name)
+def test_document_links_stay_inside_the_repository(path):
+    """Every relative link of README.md and docs/ points at a file or folder of this
+    repository (a clone has no ../shared)."""
+    text = path.read_text(encoding="utf-8")
     targets = re.findall(r"\]\(([^)#\s]+)", text)
     local = [t for t in targets if not re.match(r"[a-z]+://", t)]
-    assert local, "README.md should link to the course contract and other documents"
-    missing = [t for t in local if not (REPO / t).exists()]
-    assert not missing, f"README.md links to missing files: {missing}"
+    assert local or path.name == "contract.md", f"{path.name} should link to other documents"
+    resolved = [(path.parent / t).resolve() for t in local]
+    outside = [t for t, r in zip(local, resolved, strict=True) if REPO not in [r, *r.parents]]
+    assert not outside, f"{path.name} points outside the repository: {outside}"
+    missing = [t for t, r in zip(local, resolved, strict=True) if not r.exists()]
+    assert not missing, f"{path.name} links to missing files: {missing}"
+
+
+def test_readme_fits_on_two_screens():
+    """The README is the way in: what it is, the two commands, clone to class; details in docs/."""
+    lines = (REPO / "README.md").read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 110, f"README.md has {len(lines)} lines: move details to docs/"
 
 
 @pytest.mark.parametrize("path", STUDENT_NOTEBOOKS, ids=lambda p: p.parent.name)

@@ -8,12 +8,12 @@ A topic (an assignment ``NN_<topic>``, whose notebook is ``<topic>.ipynb``) is:
 | student notebook | ``notebooks/NN_<topic>/<topic>.ipynb`` (``make release``) |
 | answer key | ``course/reference/<topic>.py`` |
 | oracle tests | ``tests/reference/test_<topic>.py`` |
-| answer collection | ``autograder/answers/<topic>.py`` |
+| answer collection | ``answers/topics/<topic>.py`` |
 | grading tests | ``tests/grading/test_<topic>.py``, a ``GradingSuite`` subclass |
 | contract section | ``### NN_<topic>`` in ``docs/contract.md`` |
 | README row | ``| `NN_<topic>` | ... | ready |`` in README.md |
 
-The README's "Adding a topic" walks through the same list.
+docs/adding-a-topic.md walks through the same list.
 """
 
 import ast
@@ -65,7 +65,7 @@ def test_topic_has_every_part(assignment_id):
         "student notebook (make release)": NOTEBOOKS / assignment_id / f"{topic}.ipynb",
         "answer key": REPO / "course" / "reference" / f"{topic}.py",
         "oracle tests": REPO / "tests" / "reference" / f"test_{topic}.py",
-        "answer collection": REPO / "autograder" / "answers" / f"{topic}.py",
+        "answer collection": REPO / "answers" / "topics" / f"{topic}.py",
         "grading tests": REPO / "tests" / "grading" / f"test_{topic}.py",
     }
     missing = [f"{what}: {path.relative_to(REPO)}" for what, path in parts.items()]

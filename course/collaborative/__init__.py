@@ -4,7 +4,8 @@
 MovieLens-100k files, the hold-out split. ``recsys``: the pipeline's other
 stages (popularity baseline, matrix factorization, ranker, re-ranking), which
 call the student's ``recommend`` where they need a recommendation list.
-``checks``: the argument checks that precision@k and recall@k share.
 ``plots``: the diagram of the recommender funnel (``draw_funnel``). (The test
-cells' "too slow: vectorize" check is ``course.testing.expect_vectorized``.)
+cells' "too slow: vectorize" check is ``course.testing.expect_vectorized``; the
+argument checks that precision@k and recall@k share are in
+``course.checks.collaborative``.)
 """

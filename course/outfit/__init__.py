@@ -9,7 +9,7 @@ projection of generated vectors and GNN + re-rank. ``evaluation``: running
 completion methods over many outfits (scores, latencies, gaps, the Lipschitz
 check). ``plots``: the lecture's diagram, outfits as swatches, score
 distributions, quality against latency, the catalogue in two dimensions.
-``checks``: the exercises' argument checks (the test cells' checks,
-``expect_completion`` and ``expect_calls``, are in ``course.testing``).
+The exercises' argument checks are in ``course.checks.outfit``, the test
+cells' checks (``expect_completion``, ``expect_calls``) in ``course.testing``.
 Nothing here computes an exercise: the notebook passes its functions in.
 """

@@ -41,7 +41,7 @@ from course.checks import (
     require_rank,
     require_shape,
 )
-from course.collaborative.checks import require_top_k_inputs
+from course.checks.collaborative import require_top_k_inputs
 
 __all__ = [
     "item_based_scores",

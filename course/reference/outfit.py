@@ -44,7 +44,7 @@ from course.checks import (
     require_positive_number,
     require_same_shape,
 )
-from course.outfit.checks import (
+from course.checks.outfit import (
     require_completion_problem,
     require_rho,
     require_vectors_and_catalog,
@@ -80,7 +80,7 @@ def greedy_one_step(score_fn, outfit, catalog, k):
         int64 tensor (k,): distinct catalogue indices, none in ``outfit``.
 
     Raises:
-        TypeError, ValueError: see ``course.outfit.checks.require_completion_problem``.
+        TypeError, ValueError: see ``course.checks.outfit.require_completion_problem``.
     """
     require_completion_problem(score_fn, outfit, catalog, k)
     allowed = torch.ones(len(catalog), dtype=torch.bool)

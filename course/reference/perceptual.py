@@ -27,7 +27,10 @@ from course.checks import (
     require_rank,
     require_same_shape,
 )
-from course.perceptual import require_feature_maps, require_layers
+from course.checks.perceptual import (
+    require_feature_maps,
+    require_layers,
+)
 
 __all__ = [
     "content_loss",

@@ -22,7 +22,11 @@ import math
 
 import torch
 
-from course.realnvp import require_batch, require_coupling, require_network_outputs
+from course.checks.realnvp import (
+    require_batch,
+    require_coupling,
+    require_network_outputs,
+)
 
 __all__ = [
     "affine_coupling_forward",

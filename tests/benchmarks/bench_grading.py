@@ -27,9 +27,9 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook
 
-from autograder.answers import collection
+from answers import collection
+from answers.submissions import solution, untouched
 from autograder.paths import COURSE_PACKAGE, REPO, SOLUTIONS
-from autograder.samples import solution, untouched
 from autograder.sandbox import bwrap_works
 from autograder.settings import COURSE_ID
 from tests.benchmarks.results import write_result

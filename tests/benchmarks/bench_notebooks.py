@@ -14,11 +14,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from answers.submissions import solution, write_submission
 from autograder.execute import errors, read, run_notebook
 from autograder.grade import grade
 from autograder.log import configure_logging
 from autograder.paths import SOLUTIONS, assignment_ids, notebook_names
-from autograder.samples import solution, write_submission
 from autograder.workspace import Workspace
 from tests.benchmarks.results import write_result
 

@@ -12,7 +12,7 @@ import copy
 
 import nbformat
 
-from autograder.samples import solution, untouched
+from answers.submissions import solution, untouched
 
 ASSIGNMENT, NOTEBOOK = "01_mulaw", "mulaw"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.answers import exercise_of
+from answers import exercise_of
 from autograder.grade import grade
 from autograder.log import configure_logging
 from autograder.paths import SOLUTIONS

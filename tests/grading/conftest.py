@@ -2,7 +2,7 @@
 
 import pytest
 
-from autograder.answers import collection
+from answers import collection
 from tests.grading.batch import ASSIGNMENT
 
 

@@ -6,7 +6,7 @@ A topic's module (``tests/grading/test_<topic>.py``) holds::
         assignment_id = "01_mulaw"
 
 and pytest collects, for that assignment's answer collection
-(``autograder/answers/<topic>.py``), each graded in one run of the pipeline:
+(``answers/topics/<topic>.py``), each graded in one run of the pipeline:
 
 * the solution scores full marks, the untouched release 0, the demo student
   exactly the score computed from the points of the tests it must lose;
@@ -32,9 +32,9 @@ from typing import ClassVar
 import nbformat
 import pytest
 
-from autograder.answers import collection
+from answers import collection
+from answers.submissions import solution, untouched
 from autograder.rebuild import protected_in
-from autograder.samples import solution, untouched
 from tests.grading.batch import grade_batch, pack
 from tests.grading.release_names import exercises, names_bound_by_setup, source_tests
 

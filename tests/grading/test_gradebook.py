@@ -11,9 +11,9 @@ import csv
 import pytest
 from nbgrader.api import Gradebook
 
+from answers.submissions import solution, untouched
 from autograder.grade import grade
 from autograder.gradebook import sqlite_url
-from autograder.samples import solution, untouched
 from tests.grading.batch import write_batch
 
 pytestmark = pytest.mark.slow

@@ -12,8 +12,8 @@ import csv
 import nbformat
 import pytest
 
-from autograder.answers import collection
-from autograder.samples import solution
+from answers import collection
+from answers.submissions import solution
 from tests.grading.batch import grade_batch
 from tests.grading.suite import GradingSuite
 

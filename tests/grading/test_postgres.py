@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Grade, Gradebook
 
-from autograder.samples import solution, untouched
+from answers.submissions import solution, untouched
 from autograder.settings import COURSE_ID
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK, grade_batch
 

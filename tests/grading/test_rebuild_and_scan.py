@@ -5,9 +5,9 @@ import sys
 
 import pytest
 
+from answers.submissions import solution, untouched
 from autograder.paths import REPO
 from autograder.rebuild import protected_in, rebuild
-from autograder.samples import solution, untouched
 from autograder.scan import scan
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK
 

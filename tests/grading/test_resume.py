@@ -10,8 +10,8 @@ import time
 import pytest
 from nbgrader.api import Gradebook
 
+from answers.submissions import solution, untouched
 from autograder.paths import REPO
-from autograder.samples import solution, untouched
 from autograder.settings import COURSE_ID
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK, write_batch
 

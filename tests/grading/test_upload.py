@@ -13,8 +13,8 @@ import zipfile
 import nbformat
 import pytest
 
+from answers.submissions import solution, untouched
 from autograder.grade import grade
-from autograder.samples import solution, untouched
 from autograder.tables import UPLOAD
 
 pytestmark = pytest.mark.slow

@@ -19,9 +19,9 @@ import torch
 from surprise import Dataset, KNNWithMeans, Reader
 from surprise.similarities import pearson
 
+from course.checks.collaborative import require_top_k_inputs
 from course.collaborative import ratings as data
 from course.collaborative import recsys
-from course.collaborative.checks import require_top_k_inputs
 from course.reference import collaborative as cf
 from course.reference.collaborative_fast import pearson_user_similarity_fast
 from course.testing import expect_vectorized

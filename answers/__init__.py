@@ -1,6 +1,14 @@
 """Student answers, one collection per topic: what the grading tests and the demo submit.
 
-Each topic has a module ``autograder/answers/<topic>.py`` (``<topic>`` is the
+The answers are a room of their own, beside the course (``course/``, shipped
+to students, with its answer key) and the grading pipeline (``autograder/``):
+they use both (sample submissions are released notebooks filled in, and are
+graded by the pipeline), and neither uses them. This package holds the
+collections' framework (below), ``submissions`` (submissions built from the
+release), ``demo`` (``make demo``) and ``helper_leaks`` (no kit helper may
+compute an exercise).
+
+Each topic has a module ``answers/topics/<topic>.py`` (``<topic>`` is the
 assignment's notebook name) that defines
 
 * ``ASSIGNMENT``: the assignment id, ``"01_mulaw"``;
@@ -8,7 +16,7 @@ assignment's notebook name) that defines
 * ``DEMO_STUDENT``: the names of the answers that the demo's "partly wrong"
   student submits together; its expected score is computed from the points;
 * ``PROBES`` (optional): ``{exercise: function returning keyword arguments}``,
-  inputs on which ``autograder.reimplementations`` checks that no helper
+  inputs on which ``answers.helper_leaks`` checks that no helper
   shipped to students computes the exercise's answer.
 
 An answer changes one or more solution cells and says which test cells it
@@ -37,8 +45,9 @@ from dataclasses import dataclass
 
 import nbformat
 
+from answers.submissions import solution_code
+from autograder import cells
 from autograder.paths import NOTEBOOKS, assignment_ids, notebook_names
-from autograder.samples import solution_code
 
 __all__ = [
     "Answer",
@@ -215,11 +224,7 @@ class Collection:
 def _released_cell(released_dir, assignment_id, notebook_id):
     folder = released_dir or NOTEBOOKS
     notebook = nbformat.read(folder / assignment_id / f"{notebook_id}.ipynb", as_version=4)
-    return {
-        cell.metadata["nbgrader"]["grade_id"]: cell.source
-        for cell in notebook.cells
-        if cell.metadata.get("nbgrader", {}).get("solution")
-    }
+    return {cells.grade_id(c): c.source for c in notebook.cells if cells.is_solution(c)}
 
 
 def _full_marks(assignment_id, notebook_id):
@@ -237,17 +242,17 @@ def collection(assignment_id):
     """
     (notebook_id,) = notebook_names(assignment_id)
     try:
-        module = importlib.import_module(f"autograder.answers.{notebook_id}")
+        module = importlib.import_module(f"answers.topics.{notebook_id}")
     except ModuleNotFoundError as error:
-        if error.name != f"autograder.answers.{notebook_id}":
+        if error.name != f"answers.topics.{notebook_id}":
             raise
         raise ValueError(
-            f"{assignment_id} has no answer collection: write autograder/answers/{notebook_id}.py "
-            "(see autograder/answers/__init__.py)"
+            f"{assignment_id} has no answer collection: write answers/topics/{notebook_id}.py "
+            "(see answers/__init__.py)"
         ) from None
     if assignment_id != module.ASSIGNMENT:
         raise ValueError(
-            f"autograder/answers/{notebook_id}.py says ASSIGNMENT = {module.ASSIGNMENT!r}, "
+            f"answers/topics/{notebook_id}.py says ASSIGNMENT = {module.ASSIGNMENT!r}, "
             f"expected {assignment_id!r}"
         )
     full_marks = _full_marks(assignment_id, notebook_id)
@@ -255,7 +260,7 @@ def collection(assignment_id):
     exercises = set(solutions)
     answers = {}
     for answer in module.ANSWERS:
-        where = f"autograder/answers/{notebook_id}.py: {answer.name!r}"
+        where = f"answers/topics/{notebook_id}.py: {answer.name!r}"
         if answer.name in answers:
             raise ValueError(f"{where} appears twice")
         unknown_cells = set(answer.cells) - exercises
@@ -271,12 +276,10 @@ def collection(assignment_id):
         answers[answer.name] = answer
     unknown = set(module.DEMO_STUDENT) - set(answers)
     if unknown:
-        raise ValueError(f"autograder/answers/{notebook_id}.py: DEMO_STUDENT names {unknown}")
+        raise ValueError(f"answers/topics/{notebook_id}.py: DEMO_STUDENT names {unknown}")
     probes = dict(getattr(module, "PROBES", {}))
     if set(probes) - exercises:
-        raise ValueError(
-            f"autograder/answers/{notebook_id}.py: PROBES names {set(probes) - exercises}"
-        )
+        raise ValueError(f"answers/topics/{notebook_id}.py: PROBES names {set(probes) - exercises}")
     demo = tuple(module.DEMO_STUDENT)
     return Collection(assignment_id, notebook_id, answers, demo, full_marks, solutions, probes)
 

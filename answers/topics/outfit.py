@@ -15,7 +15,7 @@ is not counted twice (the cross-cell cases).
 
 import torch
 
-from autograder.answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
+from answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
 from course.outfit.gnn import PairMLP, ResidualUpdate
 from course.outfit.toys import PairwiseScore
 

@@ -13,7 +13,7 @@ callee costs points on its own test only.
 
 import torch
 
-from autograder.answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
+from answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
 
 ASSIGNMENT = "04_perceptual"
 

@@ -4,7 +4,7 @@ A submission is a released (student) notebook whose solution cells have been
 filled in. ``solution`` fills them with the instructor's solution code (except
 the cells given in ``overrides``), ``untouched`` leaves the notebook as
 released, and ``with_answers`` fills the cells named in a mapping with any
-code. The answers themselves live in ``autograder/answers/``.
+code. The answers themselves live in ``answers/topics/``.
 """
 
 from pathlib import Path

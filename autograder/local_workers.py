@@ -5,7 +5,7 @@ wherever it runs: in a process of its own (forked from a server that has
 imported the worker's modules once), killed with everything it started when
 it runs over its time, and turned into an all-zero result with the reason
 when it does not come back. :class:`LocalPool` runs a class of jobs on the
-local cores; ``autograder.cluster`` runs the same :func:`grade_job` on Dask
+local cores; ``autograder.dask_workers`` runs the same :func:`grade_job` on Dask
 workers' machines.
 """
 

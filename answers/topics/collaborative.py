@@ -19,7 +19,7 @@ import inspect
 
 import torch
 
-from autograder.answers import Edit, correct, cross, mistake, plain, unattempted
+from answers import Edit, correct, cross, mistake, plain, unattempted
 from course.collaborative.ratings import random_ratings
 from course.reference.collaborative_fast import pearson_user_similarity_fast
 

@@ -10,7 +10,7 @@ a wrong ``pairwise_distances`` costs points on its own test only.
 
 import torch
 
-from autograder.answers import Edit, correct, cross, mistake, plain, unattempted
+from answers import Edit, correct, cross, mistake, plain, unattempted
 
 ASSIGNMENT = "05_triplet"
 

@@ -9,7 +9,7 @@ density costs its own test only: the ``cross`` answers check exactly that.
 
 import torch
 
-from autograder.answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
+from answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
 from course.realnvp import CouplingNet, RealNVP
 
 ASSIGNMENT = "03_realnvp"

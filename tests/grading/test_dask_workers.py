@@ -19,10 +19,10 @@ import dask
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 
-from autograder.answers import collection
-from autograder.cluster import ReleaseMismatch
+from answers import collection
+from answers.submissions import solution, untouched
+from autograder.dask_workers import ReleaseMismatch
 from autograder.paths import REPO
-from autograder.samples import solution, untouched
 from tests.grading.batch import ASSIGNMENT, NOTEBOOK, grade_batch
 
 pytestmark = pytest.mark.slow

@@ -7,7 +7,7 @@ parent's release fingerprint; on the worker, :func:`grade_remotely` checks
 the fingerprint against its own course (a worker with another release
 refuses with :class:`ReleaseMismatch`), builds the assignment's template
 workspace once per worker process, and grades the submission with
-``autograder.pool.grade_job``, exactly as a local worker does (rebuild from
+``autograder.local_workers.grade_job``, exactly as a local worker does (rebuild from
 the release, code scan, jail, limits). It returns the result and the files
 the grading wrote (feedback pages, graded notebooks); the parent alone
 writes them, the gradebook and the tables.
@@ -81,7 +81,7 @@ _SETUPS = {}
 def _setup(assignment_id):
     """The template workspace and caches of one assignment, made once per worker process."""
     if assignment_id not in _SETUPS:
-        from autograder.pool import worker_context
+        from autograder.local_workers import worker_context
         from autograder.workspace import Workspace
 
         root = Path(tempfile.mkdtemp(prefix=f"dask-grader-{assignment_id}-"))
@@ -101,7 +101,7 @@ def _setup(assignment_id):
 
 def grade_remotely(task):
     """Grade one submission on this (Dask worker's) machine; runs as a Dask task."""
-    from autograder.pool import grade_job
+    from autograder.local_workers import grade_job
 
     here = f"{socket.gethostname()}:{os.getpid()}"
     # Dask may start its workers as daemonic processes, which multiprocessing
@@ -221,7 +221,7 @@ class DaskPool:
         from distributed.client import FutureCancelledError
         from distributed.comm import CommClosedError
 
-        from autograder.pool import failed_result
+        from autograder.local_workers import failed_result
 
         futures = {}
         for job in jobs:

@@ -2,7 +2,10 @@
 
 Each check raises an error that names the argument and says what was expected,
 so that bad input never turns into a silently wrong answer. Students get this
-module with the course; the solution cells call the same checks.
+package with the course; the solution cells call the same checks. This module
+holds the checks every topic uses; a topic's own checks, built from them, are
+in ``course/checks/<topic>.py`` (``realnvp``, ``perceptual``, ``collaborative``,
+``outfit``), one layout for all.
 """
 
 import math

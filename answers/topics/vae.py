@@ -7,7 +7,7 @@ Plain answers are what a student writes with ``torch.distributions`` or
 ``test_<name>`` and lose only the ``_errors`` cell of their exercise.
 """
 
-from autograder.answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
+from answers import UNATTEMPTED, Edit, correct, cross, mistake, plain, unattempted
 
 ASSIGNMENT = "02_vae"
 

@@ -6,7 +6,7 @@ Mistakes are mutations of the solution where the slip is one expression
 
 import torch
 
-from autograder.answers import Edit, correct, mistake, plain, unattempted
+from answers import Edit, correct, mistake, plain, unattempted
 
 ASSIGNMENT = "01_mulaw"
 

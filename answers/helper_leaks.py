@@ -11,17 +11,21 @@ all be filled from the probe's arguments (by name, the rest from defaults) is
 called, and its output compared with the answer key's: equal as a whole, or
 equal to one slice along the first dimension (a batched version), is a leak.
 
-Run on a kit: :func:`find_reimplementations`. The kit side is
-``python -m autograder.reimplementations PROBES.pt`` with the kit first on
+Run on a kit: ``python -m answers.helper_leaks KIT`` (``make bundle`` does,
+after ``python -m autograder bundle``; it removes a kit that leaks), or
+:func:`find_reimplementations`. The kit side is ``python -m
+answers.helper_leaks --kit-side PROBES.pt``, with the kit first on
 ``sys.path``.
 """
 
+import argparse
 import importlib
 import importlib.util
 import inspect
 import json
 import os
 import pkgutil
+import shutil
 import signal
 import subprocess
 import sys
@@ -136,7 +140,7 @@ def find_reimplementations(kit, probes):
         repo = Path(__file__).resolve().parent.parent
         env = dict(os.environ, PYTHONPATH=f"{kit}{os.pathsep}{repo}", MPLBACKEND="Agg")
         done = subprocess.run(
-            [sys.executable, "-m", "autograder.reimplementations", str(probe_file)],
+            [sys.executable, "-m", "answers.helper_leaks", "--kit-side", str(probe_file)],
             cwd=kit,
             env=env,
             capture_output=True,
@@ -148,11 +152,44 @@ def find_reimplementations(kit, probes):
     return [tuple(pair) for pair in json.loads(done.stdout.strip().splitlines()[-1])]
 
 
+def exercise_probes():
+    """``{exercise: (arguments, the answer key's output)}`` from every answer collection."""
+    from answers import collections
+
+    probes = {}
+    for answers in collections():
+        key = importlib.import_module(f"course.reference.{answers.notebook_id}")
+        for exercise, make_arguments in answers.probes.items():
+            arguments = make_arguments()
+            probes[f"{answers.assignment_id}.{exercise}"] = (
+                arguments,
+                getattr(key, exercise)(**arguments),
+            )
+    return probes
+
+
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    if importlib.util.find_spec("course.reference") is not None:
-        raise SystemExit("the probe must run on the student kit, which has no course.reference")
-    print(json.dumps(probe_kit(argv[0])))
+    parser = argparse.ArgumentParser(
+        prog="python -m answers.helper_leaks",
+        description="Check that no helper of a student kit computes an exercise's answer.",
+    )
+    parser.add_argument("kit", nargs="?", help="the student kit (python -m autograder bundle)")
+    parser.add_argument("--kit-side", metavar="PROBES", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.kit_side:
+        if importlib.util.find_spec("course.reference") is not None:
+            raise SystemExit("the probe must run on the student kit, which has no reference")
+        print(json.dumps(probe_kit(args.kit_side)))
+        return 0
+    if not args.kit:
+        parser.error("give the student kit's folder")
+    leaks = find_reimplementations(args.kit, exercise_probes())
+    if leaks:
+        shutil.rmtree(args.kit)
+        found = "; ".join(f"{helper} computes {exercise}" for helper, exercise in leaks)
+        print(f"error: the kit would hand out answers, so it was removed: {found}", file=sys.stderr)
+        return 1
+    print(f"no helper of {args.kit} computes an exercise")
     return 0
 
 

@@ -1,0 +1,1 @@
+"""One answer collection per topic, ``<notebook name>.py`` (see ``answers``)."""

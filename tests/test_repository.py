@@ -5,8 +5,11 @@
 * Student notebooks name no file that the student kit does not ship.
 * Benchmarks are importable modules run with ``python -m`` (no ``sys.path``
   edits), and no test imports a benchmark.
+* The rooms of the repository (the course, the pipeline, the answers) import
+  each other in one direction only.
 """
 
+import ast
 import re
 
 import pytest
@@ -85,3 +88,35 @@ def test_no_test_imports_a_benchmark():
         if re.search(r"^\s*(from|import) tests\.benchmarks", p.read_text(), flags=re.M)
     ]
     assert not importing, f"these tests import benchmarks: {importing}"
+
+
+def _imported_packages(folder):
+    """Top-level packages imported by the Python files under ``folder`` (lazy imports too)."""
+    found = {}
+    for path in sorted((REPO / folder).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                found.setdefault(name.split(".")[0], set()).add(str(path.relative_to(REPO)))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("room", "never"),
+    [
+        ("course", {"autograder", "answers", "tests", "scripts"}),
+        ("autograder", {"answers", "tests", "scripts"}),
+        ("answers", {"tests", "scripts"}),
+    ],
+)
+def test_the_rooms_have_no_arrow_back(room, never):
+    """The course is used by everything and uses none of them; the pipeline uses the course;
+    the answers use both; nobody imports the tests or the scripts."""
+    imported = _imported_packages(room)
+    arrows = {package: sorted(files) for package, files in imported.items() if package in never}
+    assert not arrows, f"{room}/ imports {arrows}"

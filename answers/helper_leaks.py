@@ -22,6 +22,7 @@ import argparse
 import importlib
 import importlib.util
 import inspect
+import io
 import json
 import os
 import pkgutil
@@ -106,9 +107,25 @@ def _timeout(*_):
     raise TimeoutError
 
 
+def _load_probes(probe_file):
+    """``({exercise: (arguments, expected)}, {exercise: why not})`` from the probe file.
+
+    Each probe is stored apart, so that a probe whose arguments are objects of a
+    module the kit does not hold (a kit of one topic, say) is set aside, named,
+    without stopping the others.
+    """
+    probes, unread = {}, {}
+    for exercise, payload in torch.load(probe_file, weights_only=False).items():
+        try:
+            probes[exercise] = torch.load(io.BytesIO(payload), weights_only=False)
+        except (ModuleNotFoundError, AttributeError) as error:
+            unread[exercise] = str(error)
+    return probes, unread
+
+
 def probe_kit(probe_file):
-    """The kit side: ``[[helper, exercise], ...]`` of helpers whose output is an exercise's."""
-    probes = torch.load(probe_file, weights_only=False)
+    """The kit side: ``{"leaks": [[helper, exercise], ...], "unread": {exercise: why}}``."""
+    probes, unread = _load_probes(probe_file)
     signal.signal(signal.SIGALRM, _timeout)
     leaks = []
     for qualified, function in _kit_functions():
@@ -125,18 +142,30 @@ def probe_kit(probe_file):
                 signal.alarm(0)
             if matches(got, expected):
                 leaks.append([qualified, exercise])
-    return leaks
+    return {"leaks": leaks, "unread": unread}
 
 
-def find_reimplementations(kit, probes):
+def _stored_apart(probes):
+    """``{exercise: bytes}``: each probe saved on its own (see :func:`_load_probes`)."""
+    stored = {}
+    for exercise, probe in probes.items():
+        buffer = io.BytesIO()
+        torch.save(probe, buffer)
+        stored[exercise] = buffer.getvalue()
+    return stored
+
+
+def find_reimplementations(kit, probes, unread=None):
     """``[(helper, exercise)]``: kit helpers that compute an exercise's answer.
 
-    ``probes`` is ``{exercise: (arguments, the answer key's output)}``.
+    ``probes`` is ``{exercise: (arguments, the answer key's output)}``. A probe
+    whose arguments need a module the kit lacks cannot be run on it; it is
+    added to the dict ``unread`` (``{exercise: reason}``) when one is given.
     """
     kit = Path(kit).resolve()
     with tempfile.TemporaryDirectory(prefix="probes-") as tmp:
         probe_file = Path(tmp) / "probes.pt"
-        torch.save(probes, probe_file)
+        torch.save(_stored_apart(probes), probe_file)
         repo = Path(__file__).resolve().parent.parent
         env = dict(os.environ, PYTHONPATH=f"{kit}{os.pathsep}{repo}", MPLBACKEND="Agg")
         done = subprocess.run(
@@ -149,7 +178,10 @@ def find_reimplementations(kit, probes):
         )
     if done.returncode != 0:
         raise RuntimeError(f"the reimplementation probe failed:\n{done.stderr[-2000:]}")
-    return [tuple(pair) for pair in json.loads(done.stdout.strip().splitlines()[-1])]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    if unread is not None:
+        unread.update(found["unread"])
+    return [tuple(pair) for pair in found["leaks"]]
 
 
 def exercise_probes():
@@ -183,7 +215,10 @@ def main(argv=None):
         return 0
     if not args.kit:
         parser.error("give the student kit's folder")
-    leaks = find_reimplementations(args.kit, exercise_probes())
+    unread = {}
+    leaks = find_reimplementations(args.kit, exercise_probes(), unread)
+    for exercise, reason in sorted(unread.items()):
+        print(f"note: {exercise} not probed, the kit cannot read its arguments ({reason})")
     if leaks:
         shutil.rmtree(args.kit)
         found = "; ".join(f"{helper} computes {exercise}" for helper, exercise in leaks)

@@ -138,8 +138,10 @@ def test_reimplementation_check_catches_a_batched_exercise(tmp_path):
 
 
 def test_kit_helpers_compute_no_exercise(kit):
-    """The real kit passes the same check, on every collection's probes."""
-    assert find_reimplementations(kit, _recommend_probe() | exercise_probes()) == []
+    """The real kit passes the same check, on every collection's probes, all of them read."""
+    unread = {}
+    assert find_reimplementations(kit, _recommend_probe() | exercise_probes(), unread) == []
+    assert unread == {}, f"the kit could not read these probes: {unread}"
 
 
 def test_make_bundles_helper_check_removes_a_kit_that_leaks(tmp_path, capsys):
@@ -152,4 +154,7 @@ def test_make_bundles_helper_check_removes_a_kit_that_leaks(tmp_path, capsys):
     (package / "recsys.py").write_text(OLD_TOP_UNRATED.replace("top_unrated", "recommend_all"))
     assert main([str(tmp_path / "kit")]) == 1
     assert not (tmp_path / "kit").exists()
-    assert "recommend_all computes 06_collaborative.recommend" in capsys.readouterr().err
+    said = capsys.readouterr()
+    assert "recommend_all computes 06_collaborative.recommend" in said.err
+    # a kit without course.realnvp cannot read 03's probes: named, not a crash
+    assert "03_realnvp." in said.out and "not probed" in said.out

@@ -15,6 +15,7 @@ test only, whether the item cell is the solution's or a student's call of it
 (the cross-cell answers).
 """
 
+import ast
 import inspect
 
 import torch
@@ -25,8 +26,19 @@ from course.reference.collaborative_fast import pearson_user_similarity_fast
 
 ASSIGNMENT = "06_collaborative"
 
+
+
+def _without_docstring(function):
+    """``function``'s source without its docstring (which names the answer key's modules,
+    a mention the grader's scan rightly refuses in a student cell)."""
+    source = inspect.getsource(function)
+    docstring = ast.parse(source).body[0].body[0]
+    lines = source.splitlines(keepends=True)
+    return "".join(lines[: docstring.lineno - 1] + lines[docstring.end_lineno :])
+
+
 # The answer key's fast version, submitted as the exercise: right, and faster still.
-_FAST = inspect.getsource(pearson_user_similarity_fast).replace(
+_FAST = _without_docstring(pearson_user_similarity_fast).replace(
     "def pearson_user_similarity_fast(R):", "def pearson_user_similarity(R):"
 )
 

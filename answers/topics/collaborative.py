@@ -27,7 +27,6 @@ from course.reference.collaborative_fast import pearson_user_similarity_fast
 ASSIGNMENT = "06_collaborative"
 
 
-
 def _without_docstring(function):
     """``function``'s source without its docstring (which names the answer key's modules,
     a mention the grader's scan rightly refuses in a student cell)."""

@@ -47,9 +47,7 @@ the same weights) with filters neither method saw, as a test set does for a
 classifier; two of them, so that one lucky draw cannot carry the result.
 """
 
-import argparse
 import hashlib
-import json
 import sys
 import time
 
@@ -74,6 +72,7 @@ from course.reference.perceptual import (
     stylize,
     total_variation_loss,
 )
+from scripts.checkpoint_cli import rebuild
 
 #: Optimizer steps of the quick rebuild that the tests repeat, in float64. In float32, the
 #: first steps of Adam amplify another CPU's last bits (a gradient near zero is divided by its
@@ -324,15 +323,9 @@ def data_fingerprint(recipe=FAST_STYLE_RECIPE):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="rebuild and compare, write nothing")
-    parser.add_argument("--data", action="store_true", help="print the data's fingerprint only")
-    args = parser.parse_args(argv)
-    if args.data:
-        print(json.dumps(data_fingerprint()))
+    args, built = rebuild(argv, __doc__, data_fingerprint, build)
+    if built is None:
         return 0
-    built = build()
-    print("metrics:", {key: round(value, 4) for key, value in built["metrics"].items()})
     if not meets_goals(built["metrics"]):
         print(f"the network misses its goals (style ratio <= {GOAL_STYLE_RATIO}, content < 1)")
     if not args.check:

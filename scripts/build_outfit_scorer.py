@@ -26,15 +26,14 @@ laptop core) and writes the checkpoint (about 150 kB):
 ``tests/reference/test_cpu_independence.py`` runs it under other CPUs' kernels.
 """
 
-import argparse
 import hashlib
-import json
 import sys
 import time
 
 import torch
 
 from course.outfit.scorer import CHECKPOINT, SCORER_RECIPE, scorer_data, train_scorer
+from scripts.checkpoint_cli import rebuild
 
 #: Optimizer steps of the quick rebuild that the tests repeat.
 FINGERPRINT_STEPS = 30
@@ -133,15 +132,9 @@ def build(recipe=SCORER_RECIPE, log=print):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="rebuild and compare, write nothing")
-    parser.add_argument("--data", action="store_true", help="print the data's fingerprint only")
-    args = parser.parse_args(argv)
-    if args.data:
-        print(json.dumps(data_fingerprint()))
+    args, built = rebuild(argv, __doc__, data_fingerprint, build)
+    if built is None:
         return 0
-    built = build()
-    print("metrics:", {key: round(value, 4) for key, value in built["metrics"].items()})
     if not args.check:
         torch.save(built, CHECKPOINT)
         print(f"wrote {CHECKPOINT} ({CHECKPOINT.stat().st_size / 1024:.0f} kB)")

@@ -71,6 +71,7 @@ from course.reference.perceptual import (
 from scripts.build_fast_style import (
     FINGERPRINT_STEPS,
     GOAL_STYLE_RATIO,
+    calibrate,
     content_over_blend,
     data_sha256,
     moments_match,
@@ -489,21 +490,9 @@ def test_torchvision_vgg19_path_with_random_weights():
 
 
 def recipe_settings(extractor, temple, style):
-    """The notebook's ``SETTINGS``: alpha and beta from ``RECIPE``'s shares, its layers."""
-    layer = RECIPE["content_layers"][0]
-    with torch.no_grad():
-        f_temple, f_style = extractor(temple), extractor(style)
-        blend = content_loss(extractor(0.5 * temple + 0.5 * style)[layer], f_temple[layer])
-        photo_style = style_loss(f_temple, f_style, LAYER_WEIGHTS)
-    return {
-        "alpha": RECIPE["content_share"] / blend.item(),
-        "beta": RECIPE["style_share"] / photo_style.item(),
-        "tv_weight": RECIPE["tv_weight"],
-        "content_layers": RECIPE["content_layers"],
-        "style_layers": RECIPE["style_layers"],
-        "style_weights": RECIPE["style_weights"],
-        "lr": RECIPE["lr"],
-    }
+    """The notebook's ``SETTINGS``: the fast network's calibration (alpha and beta from
+    ``RECIPE``'s shares, its layers) and ``RECIPE``'s learning rate."""
+    return calibrate(extractor, temple, style) | {"lr": RECIPE["lr"]}
 
 
 def run_recipe():

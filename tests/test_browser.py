@@ -25,6 +25,7 @@ import threading
 import time
 import urllib.request
 
+import nbformat
 import pytest
 
 from answers.submissions import solution_code
@@ -197,7 +198,7 @@ def test_the_formgrader_lists_the_assignments(lab, browser):
 
 @pytest.fixture(scope="module")
 def slides_server():
-    """The decks' folder, with a fresh deck of 01_mulaw, served on localhost."""
+    """The decks' folder, with a fresh deck of the assignment walked through, on localhost."""
     HERE.mkdir(parents=True, exist_ok=True)
     build_slides([ASSIGNMENT])
     handler = functools.partial(_QuietHandler, directory=str(SLIDES))
@@ -205,6 +206,18 @@ def slides_server():
         threading.Thread(target=server.serve_forever, daemon=True).start()
         yield f"http://127.0.0.1:{server.server_address[1]}"
         server.shutdown()
+
+
+def _title(assignment_id, notebook_id):
+    """The lecture's title: the first heading of its source notebook, without the #."""
+    notebook = nbformat.read(REPO / "solutions" / assignment_id / f"{notebook_id}.ipynb", 4)
+    lines = (
+        line
+        for cell in notebook.cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+    )
+    return next(line.lstrip("#").strip() for line in lines if line.startswith("#"))
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -219,7 +232,7 @@ def test_a_slide_deck_opens_offline(browser, slides_server):
     page.on("response", lambda r: missing.append(r.url) if r.status >= 400 else None)
     page.goto(f"{slides_server}/{ASSIGNMENT}.slides.html")
     page.wait_for_selector(".reveal .slides section.present", timeout=120_000)
-    assert "μ-law companding" in page.inner_text(".reveal .slides section.present")
+    assert _title(ASSIGNMENT, NOTEBOOK) in page.inner_text(".reveal .slides section.present")
     page.screenshot(path=str(HERE / "slides.png"))
     assert not missing, f"the deck could not load {missing}"
     page.close()
